@@ -1,0 +1,104 @@
+using System.Management.Automation;
+using PSCharRnn.Corpus;
+
+namespace PSCharRnn.Commands;
+
+[Cmdlet(VerbsData.Import, "LyricsCorpus", DefaultParameterSetName = BookSet, SupportsShouldProcess = true)]
+[OutputType(typeof(LyricsCorpus))]
+public sealed class ImportLyricsCorpusCommand : PSCharRnnCmdlet
+{
+    private const string BookSet = "Book";
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    private readonly List<string> files = new();
+
+    /// <summary>Text (.txt) or zip (.zip) files; wildcards allowed. All of them make one corpus.</summary>
+    [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>Files taken exactly as written, e.g. from Get-ChildItem through the pipeline.</summary>
+    [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    /// <summary>Keep only the first N characters (the book keeps 10,000; files are taken whole by default).</summary>
+    [Parameter]
+    [ValidateRange(2, int.MaxValue)]
+    public int MaxChars { get; set; }
+
+    /// <summary>Where to download the book's archive from when it is not found locally.</summary>
+    [Parameter(ParameterSetName = BookSet)]
+    [ValidateNotNull]
+    public Uri Uri { get; set; } = new(BookCorpus.DefaultUri);
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == PathSet)
+            foreach (var pattern in Path) Run(() => files.AddRange(Resolve(pattern, literal: false)));
+        else if (ParameterSetName == LiteralPathSet)
+            foreach (var path in LiteralPath) Run(() => files.AddRange(Resolve(path, literal: true)));
+    }
+
+    protected override void EndProcessing()
+    {
+        int? maxChars = MyInvocation.BoundParameters.ContainsKey(nameof(MaxChars)) ? MaxChars : null;
+        Run(() =>
+        {
+            if (ParameterSetName == BookSet)
+            {
+                string? archive = BookCorpus.Find() ?? DownloadBookCorpus();
+                if (archive is null) return;
+                files.Add(archive);
+                maxChars ??= CorpusReader.BookLength;
+            }
+            WriteVerbose($"Reading {string.Join(", ", files)}");
+            WriteObject(CorpusReader.Read(files, maxChars));
+        });
+    }
+
+    private IEnumerable<string> Resolve(string path, bool literal)
+    {
+        if (literal)
+        {
+            string resolved = GetUnresolvedProviderPathFromPSPath(path);
+            if (!File.Exists(resolved))
+                throw new PSCharRnnException("CorpusFileNotFound", ErrorCategory.ObjectNotFound, path, $"Cannot find the corpus file '{path}'.");
+            return new[] { resolved };
+        }
+        try
+        {
+            var resolved = GetResolvedProviderPathFromPSPath(path, out _);
+            if (resolved.Count == 0)
+                throw new PSCharRnnException("CorpusFileNotFound", ErrorCategory.ObjectNotFound, path, $"No corpus file matches '{path}'.");
+            return resolved;
+        }
+        catch (ItemNotFoundException ex)
+        {
+            throw new PSCharRnnException("CorpusFileNotFound", ErrorCategory.ObjectNotFound, path, $"Cannot find the corpus file '{path}'.", ex);
+        }
+    }
+
+    private string? DownloadBookCorpus()
+    {
+        string destination = System.IO.Path.Combine(BookCorpus.UserDataFolder(), BookCorpus.FileName);
+        if (!ShouldProcess(destination, $"Download {Uri} and keep it if its SHA-256 is {BookCorpus.Sha256}"))
+            return null;
+        var progress = new ProgressRecord(1, "Downloading the lyrics corpus", Uri.ToString());
+        var downloader = new CorpusDownloader
+        {
+            Progress = (received, total) =>
+            {
+                progress.StatusDescription = total is > 0 ? $"{received:N0} of {total:N0} bytes" : $"{received:N0} bytes";
+                progress.PercentComplete = total is > 0 ? (int)(100 * received / total.Value) : -1;
+                WriteProgress(progress);
+            },
+        };
+        string path = downloader.Download(Uri, destination, BookCorpus.Sha256, Cancellation);
+        progress.RecordType = ProgressRecordType.Completed;
+        WriteProgress(progress);
+        return path;
+    }
+}

@@ -1,0 +1,40 @@
+using System.Management.Automation;
+
+namespace PSCharRnn.Commands;
+
+/// <summary>What every PSCharRnn cmdlet shares: Ctrl+C as a cancellation token, and errors as ErrorRecords.</summary>
+public abstract class PSCharRnnCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource stopping = new();
+
+    protected CancellationToken Cancellation => stopping.Token;
+
+    protected override void StopProcessing() => stopping.Cancel();
+
+    /// <summary>Runs an action and turns the library's exceptions into terminating errors with stable ids.</summary>
+    protected void Run(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (PSCharRnnException ex)
+        {
+            ThrowTerminatingError(ex.ToErrorRecord());
+        }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (Native.NativeLibraryException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "NativeLibraryLoadFailed", ErrorCategory.ResourceUnavailable, Native.TorchRuntime.BinFolder));
+        }
+    }
+
+    public void Dispose()
+    {
+        stopping.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

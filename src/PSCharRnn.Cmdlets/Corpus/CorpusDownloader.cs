@@ -1,0 +1,76 @@
+using System.Management.Automation;
+using System.Security.Cryptography;
+
+namespace PSCharRnn.Corpus;
+
+/// <summary>
+/// Downloads a file and keeps it only when its SHA-256 matches: it is written to a temporary file beside
+/// the target and renamed into place after the check, so a failure never leaves a file behind.
+/// </summary>
+public sealed class CorpusDownloader
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(100) };
+
+    /// <summary>Called with (bytes so far, total bytes or null) as the download goes.</summary>
+    public Action<long, long?>? Progress { get; init; }
+
+    public string Download(Uri uri, string destination, string expectedSha256, CancellationToken cancel)
+    {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(destination))!;
+        Directory.CreateDirectory(folder);
+        string temporary = Path.Combine(folder, $".{Path.GetFileName(destination)}.{Guid.NewGuid():N}.download");
+        try
+        {
+            string actual = Fetch(uri, temporary, destination, cancel);
+            if (!actual.Equals(expectedSha256, StringComparison.OrdinalIgnoreCase))
+                throw new PSCharRnnException("CorpusChecksumMismatch", ErrorCategory.SecurityError, uri,
+                    $"The file downloaded from '{uri}' has SHA-256 {actual}, not the expected {expectedSha256}; " +
+                    $"it was discarded. {HowToPlaceByHand(destination)}");
+            File.Move(temporary, destination, overwrite: true);
+            return destination;
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    public static string HowToPlaceByHand(string destination) =>
+        $"To place the file by hand, save {BookCorpus.FileName} (SHA-256 {BookCorpus.Sha256}) as '{destination}', " +
+        $"or put it in a folder named by ${BookCorpus.DataFolderVariable}.";
+
+    private string Fetch(Uri uri, string temporary, string destination, CancellationToken cancel)
+    {
+        try
+        {
+            using var response = Http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancel).GetAwaiter().GetResult();
+            if (!response.IsSuccessStatusCode)
+                throw new PSCharRnnException("CorpusDownloadFailed", ErrorCategory.ResourceUnavailable, uri,
+                    $"Downloading '{uri}' failed: HTTP {(int)response.StatusCode} {response.ReasonPhrase}. " +
+                    HowToPlaceByHand(destination));
+            long? total = response.Content.Headers.ContentLength;
+            using var source = response.Content.ReadAsStream(cancel);
+            using var target = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[81920];
+            long received = 0;
+            int read;
+            while ((read = source.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                cancel.ThrowIfCancellationRequested();
+                target.Write(buffer, 0, read);
+                hash.AppendData(buffer, 0, read);
+                received += read;
+                Progress?.Invoke(received, total);
+            }
+            target.Flush(flushToDisk: true);
+            return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException && !cancel.IsCancellationRequested)
+        {
+            throw new PSCharRnnException("CorpusDownloadFailed", ErrorCategory.ConnectionError, uri,
+                $"Downloading '{uri}' failed: {ex.Message}. " +
+                HowToPlaceByHand(destination), ex);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.Text;
+
+namespace PSCharRnn.Corpus;
+
+/// <summary>A text as the model sees it: a sorted vocabulary of characters and the text as vocabulary indices.</summary>
+public sealed class LyricsCorpus
+{
+    public LyricsCorpus(string text, IEnumerable<string> sources)
+    {
+        Text = text;
+        Sources = sources.ToArray();
+        var characters = Characters(text);
+        Vocabulary = new Vocabulary(characters);
+        Indices = characters.Select(Vocabulary.IndexOf).ToArray();
+    }
+
+    public string Text { get; }
+
+    /// <summary>The files (or the book's archive) the text was read from.</summary>
+    public IReadOnlyList<string> Sources { get; }
+
+    public Vocabulary Vocabulary { get; }
+
+    /// <summary>The text as indices into <see cref="Vocabulary"/>, one per character.</summary>
+    public int[] Indices { get; }
+
+    public int Length => Indices.Length;
+
+    public int VocabularySize => Vocabulary.Count;
+
+    public string Source => string.Join(", ", Sources.Select(Path.GetFileName));
+
+    /// <summary>The text's characters as Unicode scalar values (a character outside the BMP stays whole).</summary>
+    public static string[] Characters(string text) => text.EnumerateRunes().Select(r => r.ToString()).ToArray();
+
+    public string Preview(int characters) => string.Concat(Text.EnumerateRunes().Take(characters));
+
+    public override string ToString() => $"LyricsCorpus: {Length} characters, {VocabularySize} distinct, from {Source}";
+}
