@@ -9,6 +9,9 @@
     FormatsToProcess     = @('PSCharRnn/PSCharRnn.Format.ps1xml')
     CmdletsToExport      = @(
         'Import-LyricsCorpus'
+        'New-RnnModel'
+        'Start-RnnTraining'
+        'Get-RnnPrediction'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -1,0 +1,141 @@
+using System.Management.Automation;
+using PSCharRnn.Corpus;
+using PSCharRnn.Model;
+using PSCharRnn.Training;
+
+namespace PSCharRnn.Commands;
+
+[Cmdlet(VerbsLifecycle.Start, "RnnTraining", DefaultParameterSetName = CorpusSet)]
+[OutputType(typeof(RnnModel))]
+public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
+{
+    private const string CorpusSet = "Corpus";
+    private const string ModelSet = "Model";
+
+    /// <summary>The text to learn. With a corpus from the pipeline a new model is made for it.</summary>
+    [Parameter(ParameterSetName = CorpusSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = ModelSet)]
+    [ValidateNotNull]
+    public LyricsCorpus Corpus { get; set; } = null!;
+
+    /// <summary>A model to train further; without -Corpus it trains on the corpus it remembers.</summary>
+    [Parameter(ParameterSetName = ModelSet, Mandatory = true, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public RnnModel Model { get; set; } = null!;
+
+    /// <summary>Hidden units of the new model (corpus input only).</summary>
+    [Parameter(ParameterSetName = CorpusSet)]
+    [ValidateRange(1, 8192)]
+    public int HiddenSize { get; set; } = 256;
+
+    /// <summary>Passes over the corpus.</summary>
+    [Parameter]
+    [ValidateRange(1, 1_000_000)]
+    public int Epochs { get; set; } = 250;
+
+    /// <summary>Characters per sequence (time steps of truncated backpropagation).</summary>
+    [Parameter]
+    [ValidateRange(1, 10_000)]
+    public int NumSteps { get; set; } = 35;
+
+    /// <summary>Sequences per minibatch.</summary>
+    [Parameter]
+    [ValidateRange(1, 100_000)]
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>SGD step size (the book's 100 goes with the mean loss and clipping at 0.01).</summary>
+    [Parameter]
+    [ValidateRange(1e-12, 1e12)]
+    public double LearningRate { get; set; } = 100;
+
+    /// <summary>Largest global L2 norm of the gradients.</summary>
+    [Parameter]
+    [ValidateRange(1e-12, 1e12)]
+    public double ClipTheta { get; set; } = 0.01;
+
+    /// <summary>Random: shuffled windows, fresh state per minibatch. Consecutive: state carried across minibatches.</summary>
+    [Parameter]
+    public Sampling Sampling { get; set; } = Sampling.Random;
+
+    /// <summary>Report perplexity and samples every N epochs (0: never).</summary>
+    [Parameter]
+    [ValidateRange(0, 1_000_000)]
+    public int ReportEvery { get; set; } = 50;
+
+    /// <summary>Characters each report sample appends to its prefix.</summary>
+    [Parameter]
+    [ValidateRange(0, 10_000)]
+    public int SampleLength { get; set; } = 50;
+
+    /// <summary>Prefixes for the report samples (the book's 分开 and 不分开).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] SamplePrefix { get; set; } = { "分开", "不分开" };
+
+    /// <summary>Seed for the initial weights and the minibatch order; with -ThreadCount it makes runs repeatable.</summary>
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long? Seed { get; set; }
+
+    /// <summary>libtorch threads (default: one per core).</summary>
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int? ThreadCount { get; set; }
+
+    /// <summary>Where a new model's tensors live; only 'cpu' is available.</summary>
+    [Parameter(ParameterSetName = CorpusSet)]
+    [ValidateNotNullOrEmpty]
+    public string Device { get; set; } = DeviceArgument.Cpu;
+
+    protected override void ProcessRecord() => Run(() =>
+    {
+        var model = ParameterSetName == ModelSet
+            ? Model
+            : new RnnModel(Corpus.Vocabulary, HiddenSize, Seed, DeviceArgument.Parse(Device)) { Corpus = Corpus };
+        var corpus = ParameterSetName == CorpusSet ? Corpus : Corpus ?? Model.Corpus
+            ?? throw new PSCharRnnException("CorpusRequired", ErrorCategory.InvalidArgument, Model,
+                "This model remembers no corpus (it was made from a vocabulary or loaded from a file): give one with -Corpus.");
+        var trainer = new Trainer(model, corpus, Options(model));
+        var progress = new TrainingProgress(this, trainer.Options);
+        trainer.EpochCompleted = progress.OnEpoch;
+        try
+        {
+            trainer.Train(Cancellation);
+        }
+        finally
+        {
+            progress.Complete();
+        }
+        model.Corpus = corpus;
+        WriteObject(model);
+    });
+
+    private TrainingOptions Options(RnnModel model)
+    {
+        bool prefixesGiven = MyInvocation.BoundParameters.ContainsKey(nameof(SamplePrefix));
+        var prefixes = prefixesGiven
+            ? SamplePrefix
+            : SamplePrefix.Where(p => model.Vocabulary.Missing(p).Count == 0).ToArray();
+        foreach (var prefix in prefixes)
+        {
+            var missing = model.Vocabulary.Missing(prefix);
+            if (missing.Count > 0)
+                throw new PSCharRnnException("PrefixOutOfVocabulary", ErrorCategory.InvalidArgument, prefix,
+                    $"The sample prefix '{prefix}' has characters the model's vocabulary lacks: {string.Join(" ", missing)}.");
+        }
+        return new TrainingOptions
+        {
+            Epochs = Epochs,
+            NumSteps = NumSteps,
+            BatchSize = BatchSize,
+            LearningRate = LearningRate,
+            ClipTheta = ClipTheta,
+            Sampling = Sampling,
+            ReportEvery = ReportEvery,
+            SampleLength = SampleLength,
+            SamplePrefixes = prefixes,
+            Seed = Seed,
+            ThreadCount = ThreadCount,
+        };
+    }
+}

@@ -1,0 +1,17 @@
+namespace PSCharRnn.Training;
+
+/// <summary>The book's hyperparameters for section 6.4, as defaults.</summary>
+public sealed record TrainingOptions
+{
+    public int Epochs { get; init; } = 250;
+    public int NumSteps { get; init; } = 35;
+    public int BatchSize { get; init; } = 32;
+    public double LearningRate { get; init; } = 100;
+    public double ClipTheta { get; init; } = 0.01;
+    public Sampling Sampling { get; init; } = Sampling.Random;
+    public int ReportEvery { get; init; } = 50;
+    public int SampleLength { get; init; } = 50;
+    public IReadOnlyList<string> SamplePrefixes { get; init; } = new[] { "分开", "不分开" };
+    public long? Seed { get; init; }
+    public int? ThreadCount { get; init; }
+}
