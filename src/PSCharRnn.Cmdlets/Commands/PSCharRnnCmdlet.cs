@@ -28,7 +28,7 @@ public abstract class PSCharRnnCmdlet : PSCmdlet, IDisposable
         }
         catch (Native.NativeLibraryException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "NativeLibraryLoadFailed", ErrorCategory.ResourceUnavailable, Native.TorchRuntime.BinFolder));
+            ThrowTerminatingError(new ErrorRecord(ex, "NativeLibraryLoadFailed", ErrorCategory.ResourceUnavailable, Native.NativeSetup.BinFolder));
         }
     }
 

@@ -1,9 +1,15 @@
-using System.Management.Automation;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace PSCharRnn.Native;
 
-/// <summary>Prepares the native environment on Import-Module, before libtorch is loaded.</summary>
-public sealed class ModuleInitializer : IModuleAssemblyInitializer
+/// <summary>
+/// Prepares the native environment when this assembly's code first runs, before any method that touches
+/// TorchSharp is compiled: the JIT may run TorchSharp's static constructor, which loads libtorch, that early.
+/// </summary>
+internal static class ModuleInitializer
 {
-    public void OnImport() => TorchRuntime.PrepareEnvironment();
+    [ModuleInitializer]
+    [SuppressMessage("Usage", "CA2255", Justification = "libtorch must see the environment and library fixes before it loads, in pwsh and in tests alike.")]
+    internal static void Initialize() => NativeSetup.Prepare();
 }

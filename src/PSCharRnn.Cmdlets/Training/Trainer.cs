@@ -96,8 +96,7 @@ public sealed class Trainer
         var targets = tensor(Minibatch.TimeMajor(batch.Targets), device: model.Device);
         var initial = carried?.detach() ?? model.InitialState(batch.BatchSize);
 
-        var (logits, state) = RnnCell.Forward(model, inputs, initial);
-        var loss = nn.functional.cross_entropy(logits, targets);
+        var (loss, state) = LanguageModelLoss.Compute(model, inputs, targets, initial);
         double value = loss.ToDouble();
         if (!double.IsFinite(value))
         {

@@ -1,0 +1,113 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and benchmarks PSCharRnn.
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 Test
+#>
+[CmdletBinding()]
+param(
+    # Build (default), Test, Demo, Bench or Clean.
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Release', 'Debug')]
+    [string] $Configuration = 'Release'
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$Root = $PSScriptRoot
+$ModuleBin = Join-Path $Root 'PSCharRnn/bin'
+$Artifacts = Join-Path $Root 'artifacts'
+$PesterVersion = '5.7.1'
+
+# In this workplace the corpus sits in ../shared/data: use it instead of the network.
+$sharedData = Join-Path $Root '../shared/data'
+if (-not $env:PSCHARRNN_DATA -and (Test-Path (Join-Path $sharedData 'jaychou_lyrics.txt.zip'))) {
+    $env:PSCHARRNN_DATA = (Resolve-Path $sharedData).Path
+}
+
+function Invoke-Tool([string] $Name, [string[]] $Arguments) {
+    & $Name @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$Name $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
+}
+
+function Invoke-Build {
+    Invoke-Tool dotnet publish, "$Root/src/PSCharRnn.Cmdlets", '-c', $Configuration, '-o', $ModuleBin, '--nologo', '-v', 'quiet'
+    Copy-Item -Recurse -Force "$Root/PSCharRnn/en-US" $ModuleBin
+}
+
+# Runs a script in a fresh pwsh, so that the module (and libtorch) loads into a clean process.
+function Invoke-Pwsh([string] $Script) {
+    Invoke-Tool ([Environment]::ProcessPath) '-NoProfile', '-NonInteractive', '-Command', $Script
+}
+
+function Invoke-Test {
+    Invoke-Build
+    New-Item -ItemType Directory -Force $Artifacts | Out-Null
+
+    # xunit: the maths classes, driven without PowerShell.
+    $trx = Join-Path $Artifacts 'xunit.trx'
+    Remove-Item $trx -ErrorAction Ignore
+    & dotnet test "$Root/tests/PSCharRnn.Tests" -c $Configuration --nologo --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal'
+    $xunitExit = $LASTEXITCODE
+    if (-not (Test-Path $trx)) { throw "dotnet test wrote no results (exit code $xunitExit)." }
+    $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
+    $xunit = @{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout }
+    if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1 }
+
+    # Pester: the cmdlets, as a user runs them.
+    Invoke-Tool dotnet restore, "$Root/tools/Tools.csproj", '--nologo', '-v', 'quiet'
+    $pesterResult = Join-Path $Artifacts 'pester.json'
+    Invoke-Pwsh @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$Root/tools/.packages/pester/$PesterVersion/tools/Pester.psd1'
+`$config = New-PesterConfiguration
+`$config.Run.Path = '$Root/tests'
+`$config.Run.PassThru = `$true
+`$config.Output.Verbosity = 'Detailed'
+`$r = Invoke-Pester -Configuration `$config
+@{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; Skipped = `$r.SkippedCount } |
+    ConvertTo-Json | Set-Content '$pesterResult'
+"@
+    $pester = Get-Content -Raw $pesterResult | ConvertFrom-Json
+
+    $passed = $xunit.Passed + $pester.Passed
+    $failed = $xunit.Failed + $pester.Failed
+    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
+    Write-Output "$passed passed, $failed failed"
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    Invoke-Pwsh @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$Root/PSCharRnn.psd1'
+`$corpus = Import-LyricsCorpus
+`$corpus | Format-Table
+"First characters: `$(`$corpus.Preview(60))"
+"Training the book's RNN (hidden 256, 250 epochs, random sampling) ..."
+Import-LyricsCorpus | Start-RnnTraining -Epochs 250 -Seed 1 -InformationAction Continue | Get-RnnPrediction -Prefix 不分开
+"@
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    Invoke-Pwsh "& '$Root/tools/Bench.ps1' -ModulePath '$Root/PSCharRnn.psd1'"
+}
+
+function Invoke-Clean {
+    foreach ($path in $ModuleBin, $Artifacts, "$Root/tools/.packages", "$Root/tools/obj") { Remove-Item -Recurse -Force $path -ErrorAction Ignore }
+    Get-ChildItem -Path "$Root/src", "$Root/tests" -Directory -Recurse -Include bin, obj | Remove-Item -Recurse -Force
+}
+
+Push-Location $Root
+try {
+    & "Invoke-$Task"
+}
+finally {
+    Pop-Location
+}

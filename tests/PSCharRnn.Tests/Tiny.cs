@@ -1,0 +1,22 @@
+using PSCharRnn.Corpus;
+using PSCharRnn.Model;
+using static TorchSharp.torch;
+
+namespace PSCharRnn.Tests;
+
+/// <summary>Small corpora and models made in the test, so every test runs in milliseconds.</summary>
+internal static class Tiny
+{
+    public static LyricsCorpus Corpus(string text) => new(text, new[] { "test" });
+
+    public static RnnModel Model(int vocabulary, int hidden, long seed, ScalarType dtype = ScalarType.Float32, double scale = 1)
+    {
+        var model = new RnnModel(new Vocabulary(Enumerable.Range(0, vocabulary).Select(i => ((char)('a' + i)).ToString())), hidden, seed, dtype: dtype);
+        if (scale != 1)
+            using (no_grad())
+                foreach (var p in model.Parameters) p.mul_(scale);
+        return model;
+    }
+
+    public static Tensor Indices(long[,] values) => tensor(values);
+}

@@ -1,0 +1,103 @@
+using PSCharRnn.Generation;
+using PSCharRnn.Model;
+using PSCharRnn.Training;
+using Xunit;
+
+namespace PSCharRnn.Tests;
+
+public class TrainingTests
+{
+    private static readonly string Repetitive = string.Concat(Enumerable.Repeat("abcdefgh ", 120));
+
+    private static (RnnModel Model, Trainer Trainer) Setup(string text, TrainingOptions options, int hidden = 32)
+    {
+        var corpus = Tiny.Corpus(text);
+        var model = new RnnModel(corpus.Vocabulary, hidden, seed: options.Seed);
+        return (model, new Trainer(model, corpus, options));
+    }
+
+    [Fact]
+    public void AnUntrainedModelsPerplexityIsCloseToTheVocabularySize()
+    {
+        var text = new string(Enumerable.Range(0, 3000).Select(i => (char)('一' + (i * 7919 % 200))).ToArray());
+        var (model, trainer) = Setup(text, new TrainingOptions { Epochs = 1, LearningRate = 1e-9, Seed = 1, ReportEvery = 0, NumSteps = 10, BatchSize = 8 });
+        using (model)
+        {
+            trainer.Train(CancellationToken.None);
+            Assert.InRange(model.Perplexity!.Value, 0.95 * 200, 1.05 * 200);
+        }
+    }
+
+    [Theory]
+    [InlineData(Sampling.Random)]
+    [InlineData(Sampling.Consecutive)]
+    public void ATinyRepetitiveCorpusIsLearnedAndReproduced(Sampling sampling)
+    {
+        var options = new TrainingOptions { Epochs = 60, NumSteps = 9, BatchSize = 8, Sampling = sampling, Seed = 3, ReportEvery = 0, LearningRate = 100, ClipTheta = 0.01 };
+        var (model, trainer) = Setup(Repetitive, options);
+        using (model)
+        {
+            trainer.Train(CancellationToken.None);
+            Assert.True(model.Perplexity < 1.1, $"perplexity {model.Perplexity}");
+            Assert.Equal(60, model.EpochsTrained);
+            Assert.Equal("cdefgh abcdefgh abcdefgh ab", Predictor.Predict(model, "cd", 25));
+        }
+    }
+
+    [Fact]
+    public void TheSameSeedAndThreadCountGiveTheSameHistoryAndSamples()
+    {
+        var options = new TrainingOptions { Epochs = 4, NumSteps = 9, BatchSize = 8, Seed = 11, ThreadCount = 1, ReportEvery = 2, SamplePrefixes = new[] { "ab" }, SampleLength = 10 };
+        IReadOnlyList<EpochRecord> Run()
+        {
+            var (model, trainer) = Setup(Repetitive, options);
+            using (model)
+            {
+                trainer.Train(CancellationToken.None);
+                return model.History.ToList();
+            }
+        }
+        var first = Run();
+        var second = Run();
+        Assert.Equal(first.Select(r => r.Perplexity), second.Select(r => r.Perplexity));
+        Assert.Equal(first.SelectMany(r => r.Samples), second.SelectMany(r => r.Samples));
+        Assert.Equal(2, first.Count(r => r.Samples.Count == 1));
+    }
+
+    [Fact]
+    public void DivergenceStopsWithAClearErrorAndRestoresTheModel()
+    {
+        var options = new TrainingOptions { Epochs = 5, NumSteps = 9, BatchSize = 8, Seed = 2, ReportEvery = 0, LearningRate = 1e38, ClipTheta = 1e30 };
+        var (model, trainer) = Setup(Repetitive, options);
+        using (model)
+        {
+            var ex = Assert.Throws<PSCharRnnException>(() => trainer.Train(CancellationToken.None));
+            Assert.Equal("TrainingDiverged", ex.ErrorId);
+            Assert.Contains("epoch", ex.Message);
+            Assert.All(model.Parameters, p => Assert.True(TorchSharp.torch.isfinite(p).all().item<bool>()));
+        }
+    }
+
+    [Fact]
+    public void CancellationStopsAtAMinibatchBoundary()
+    {
+        using var cancel = new CancellationTokenSource();
+        var options = new TrainingOptions { Epochs = 1000, NumSteps = 9, BatchSize = 8, Seed = 2, ReportEvery = 0 };
+        var (model, trainer) = Setup(Repetitive, options);
+        trainer.EpochCompleted = (run, _) => { if (run == 3) cancel.Cancel(); };
+        using (model)
+        {
+            Assert.ThrowsAny<OperationCanceledException>(() => trainer.Train(cancel.Token));
+            Assert.Equal(3, model.EpochsTrained);
+        }
+    }
+
+    [Fact]
+    public void ACorpusWithCharactersOutsideTheModelsVocabularyIsNamed()
+    {
+        using var model = new RnnModel(Tiny.Corpus("abc").Vocabulary, 8, seed: 1);
+        var ex = Assert.Throws<PSCharRnnException>(() => new Trainer(model, Tiny.Corpus("abcxyz"), new TrainingOptions()));
+        Assert.Equal("CorpusOutOfVocabulary", ex.ErrorId);
+        Assert.Contains("x y z", ex.Message);
+    }
+}
