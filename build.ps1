@@ -36,12 +36,12 @@ function Invoke-Tool([string] $Name, [string[]] $Arguments) {
 
 function Invoke-Build {
     Invoke-Tool dotnet publish, "$Root/src/PSCharRnn.Cmdlets", '-c', $Configuration, '-o', $ModuleBin, '--nologo', '-v', 'quiet'
-    Copy-Item -Recurse -Force "$Root/PSCharRnn/en-US" $ModuleBin
 }
 
 # Runs a script in a fresh pwsh, so that the module (and libtorch) loads into a clean process.
+# As a .NET local tool, pwsh runs as 'dotnet pwsh.dll'.
 function Invoke-Pwsh([string] $Script) {
-    Invoke-Tool ([Environment]::ProcessPath) '-NoProfile', '-NonInteractive', '-Command', $Script
+    Invoke-Tool dotnet "$PSHOME/pwsh.dll", '-NoProfile', '-NonInteractive', '-Command', $Script
 }
 
 function Invoke-Test {

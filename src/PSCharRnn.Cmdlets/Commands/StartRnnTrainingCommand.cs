@@ -45,12 +45,12 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
 
     /// <summary>SGD step size (the book's 100 goes with the mean loss and clipping at 0.01).</summary>
     [Parameter]
-    [ValidateRange(1e-12, 1e12)]
+    [ValidateRange(double.Epsilon, double.MaxValue)]
     public double LearningRate { get; set; } = 100;
 
     /// <summary>Largest global L2 norm of the gradients.</summary>
     [Parameter]
-    [ValidateRange(1e-12, 1e12)]
+    [ValidateRange(double.Epsilon, double.MaxValue)]
     public double ClipTheta { get; set; } = 0.01;
 
     /// <summary>Random: shuffled windows, fresh state per minibatch. Consecutive: state carried across minibatches.</summary>

@@ -1,0 +1,98 @@
+BeforeAll {
+    Import-Module "$PSScriptRoot/../PSCharRnn.psd1" -Force
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+}
+
+Describe 'Import-LyricsCorpus with no arguments (the book corpus)' {
+    BeforeAll { $corpus = Import-LyricsCorpus }
+
+    It 'keeps the first 10,000 characters with 1,027 distinct ones' {
+        $corpus.Length | Should -Be 10000
+        $corpus.VocabularySize | Should -Be 1027
+        $corpus.Text.Length | Should -Be 10000
+    }
+    It 'turns line breaks into spaces, as the book does' {
+        $corpus.Text | Should -Not -Match "[`r`n]"
+        $corpus.Text.Substring(0, 17) | Should -BeExactly '想要有直升机 想要和你飞到宇宙去 '
+    }
+    It 'sorts the vocabulary by code point and indexes the text with it' {
+        $codes = $corpus.Vocabulary | ForEach-Object { [int][char]$_ }
+        $codes | Should -Be ($codes | Sort-Object)
+        -join ($corpus.Indices[0..5] | ForEach-Object { $corpus.Vocabulary[$_] }) | Should -BeExactly '想要有直升机'
+    }
+    It 'gives the same indices on every import' {
+        (Import-LyricsCorpus).Indices[0..200] | Should -Be $corpus.Indices[0..200]
+    }
+    It 'prints as a table with length, vocabulary, source and preview' {
+        $text = $corpus | Format-Table | Out-String
+        $text | Should -Match '10000\s+1027\s+jaychou_lyrics.txt.zip\s+想要有直升机'
+    }
+}
+
+Describe 'Import-LyricsCorpus -Path' {
+    It 'reads a whole .txt file, each of CR and LF becoming a space' {
+        $file = New-TextFile "$TestDrive/a.txt" "一二`r`n三"
+        $corpus = Import-LyricsCorpus -Path $file
+        $corpus.Text | Should -BeExactly '一二  三'
+        $corpus.Length | Should -Be 5
+        $corpus.VocabularySize | Should -Be 4
+    }
+    It 'keeps only -MaxChars characters' {
+        $file = New-TextFile "$TestDrive/b.txt" 'abcdefghij'
+        (Import-LyricsCorpus -Path $file -MaxChars 4).Text | Should -BeExactly 'abcd'
+    }
+    It 'reads the .txt entry of a zip archive' {
+        $file = New-TextFile "$TestDrive/zip/song.txt" "你好`n世界"
+        Compress-Archive -Path $file -DestinationPath "$TestDrive/song.zip" -Force
+        (Import-LyricsCorpus -Path "$TestDrive/song.zip").Text | Should -BeExactly '你好 世界'
+    }
+    It 'makes one corpus of all files from Get-ChildItem' {
+        New-TextFile "$TestDrive/many/1.txt" 'abc' | Out-Null
+        New-TextFile "$TestDrive/many/2.txt" 'xyz' | Out-Null
+        $corpus = Get-ChildItem "$TestDrive/many/*.txt" | Import-LyricsCorpus
+        @($corpus).Count | Should -Be 1
+        $corpus.Sources.Count | Should -Be 2
+        $corpus.Text | Should -BeExactly 'abc xyz'
+    }
+    It 'expands wildcards in -Path' {
+        (Import-LyricsCorpus -Path "$TestDrive/many/?.txt").Sources.Count | Should -Be 2
+    }
+    It 'keeps a character outside the BMP whole' {
+        $file = New-TextFile "$TestDrive/emoji.txt" 'a😀b😀'
+        $corpus = Import-LyricsCorpus -Path $file
+        $corpus.Length | Should -Be 4
+        $corpus.Vocabulary | Should -Contain '😀'
+    }
+}
+
+Describe 'Import-LyricsCorpus errors' {
+    It 'names a missing file' {
+        { Import-LyricsCorpus -Path "$TestDrive/nope.txt" } | Should -Throw -ErrorId 'CorpusFileNotFound*'
+        { Import-LyricsCorpus -LiteralPath "$TestDrive/nope.txt" } | Should -Throw -ErrorId 'CorpusFileNotFound*'
+    }
+    It 'rejects an empty text' {
+        $file = New-TextFile "$TestDrive/empty.txt" ''
+        { Import-LyricsCorpus -Path $file } | Should -Throw -ErrorId 'CorpusEmpty*'
+    }
+    It 'rejects a zip without a .txt entry' {
+        $file = New-TextFile "$TestDrive/nozip/data.csv" 'a,b'
+        Compress-Archive -Path $file -DestinationPath "$TestDrive/notext.zip" -Force
+        { Import-LyricsCorpus -Path "$TestDrive/notext.zip" } | Should -Throw -ErrorId 'CorpusZipHasNoText*'
+    }
+    It 'rejects a file that is not a zip archive' {
+        $file = New-TextFile "$TestDrive/fake.zip" 'not a zip'
+        { Import-LyricsCorpus -Path $file } | Should -Throw -ErrorId 'CorpusZipInvalid*'
+    }
+    It 'names the file and byte offset of invalid UTF-8' {
+        [IO.File]::WriteAllBytes("$TestDrive/bad.txt", [byte[]](0x61, 0x62, 0xE4, 0xB8, 0x41, 0x63))
+        $err = { Import-LyricsCorpus -Path "$TestDrive/bad.txt" } | Should -Throw -ErrorId 'CorpusInvalidUtf8*' -PassThru
+        $err.Exception.Message | Should -Match 'bad\.txt'
+        $err.Exception.Message | Should -Match 'byte offset 2'
+        $err.CategoryInfo.Category | Should -Be 'InvalidData'
+        $err.TargetObject | Should -Match 'bad\.txt'
+    }
+    It 'rejects -MaxChars below 2' {
+        $file = New-TextFile "$TestDrive/c.txt" 'abc'
+        { Import-LyricsCorpus -Path $file -MaxChars 1 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+    }
+}

@@ -1,0 +1,65 @@
+# Shared by the Pester files: small corpora written in the test, and a local HTTP server for downloads.
+
+function Get-BookArchive {
+    # The book's archive as the build found it (../shared/data here); never copied into the project.
+    $path = Join-Path "$env:PSCHARRNN_DATA" 'jaychou_lyrics.txt.zip'
+    if (-not (Test-Path $path)) { throw "The book's archive is not in `$env:PSCHARRNN_DATA ('$env:PSCHARRNN_DATA'); run the tests through ./build.ps1 Test." }
+    $path
+}
+
+function New-TextFile([string] $Path, [string] $Text) {
+    New-Item -ItemType Directory -Force (Split-Path $Path) | Out-Null
+    [IO.File]::WriteAllText($Path, $Text, [Text.UTF8Encoding]::new($false))
+    $Path
+}
+
+# Runs a script in a new pwsh process (pwsh is a .NET local tool here: 'dotnet pwsh.dll') and returns its output.
+function Invoke-ChildPwsh([string] $Command, [string] $File, [string[]] $Arguments = @()) {
+    $target = if ($File) { '-File', $File } else { '-Command', $Command }
+    & dotnet "$PSHOME/pwsh.dll" -NoProfile -NonInteractive @target @Arguments
+}
+
+function Get-FreeTcpPort {
+    $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+}
+
+function Start-TestHttpServer([string] $Root) {
+    # Serves files under $Root on 127.0.0.1; anything else is a 404.
+    $prefix = "http://127.0.0.1:$(Get-FreeTcpPort)/"
+    $listener = [Net.HttpListener]::new()
+    $listener.Prefixes.Add($prefix)
+    $listener.Start()
+    $job = Start-ThreadJob -ArgumentList $listener, $Root -ScriptBlock {
+        param($listener, $root)
+        while ($listener.IsListening) {
+            try { $context = $listener.GetContext() } catch { break }
+            $file = Join-Path $root $context.Request.Url.AbsolutePath.TrimStart('/')
+            if (Test-Path $file -PathType Leaf) {
+                $bytes = [IO.File]::ReadAllBytes($file)
+                $context.Response.ContentLength64 = $bytes.Length
+                $context.Response.OutputStream.Write($bytes, 0, $bytes.Length)
+            }
+            else {
+                $context.Response.StatusCode = 404
+            }
+            $context.Response.Close()
+        }
+    }
+    [pscustomobject]@{ Uri = $prefix; Listener = $listener; Job = $job }
+}
+
+function Stop-TestHttpServer($Server) {
+    $Server.Listener.Stop()
+    $Server.Listener.Close()
+    $Server.Job | Remove-Job -Force
+}
+
+# A corpus that a small model learns in a few epochs: the same short line, many times.
+function New-RepetitiveCorpus([int] $Repeat = 120) {
+    $path = Join-Path $TestDrive "repetitive-$Repeat.txt"
+    New-TextFile $path ("abcdefgh`n" * $Repeat) | Import-LyricsCorpus
+}
+
+Export-ModuleMember -Function *
