@@ -12,6 +12,8 @@
         'New-RnnModel'
         'Start-RnnTraining'
         'Get-RnnPrediction'
+        'Export-RnnModel'
+        'Import-RnnModel'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -37,9 +37,9 @@ public sealed class ImportLyricsCorpusCommand : PSCharRnnCmdlet
     protected override void ProcessRecord()
     {
         if (ParameterSetName == PathSet)
-            foreach (var pattern in Path) Run(() => files.AddRange(Resolve(pattern, literal: false)));
+            foreach (var pattern in Path) Run(() => files.AddRange(ResolveFiles(pattern, literal: false, "CorpusFileNotFound")));
         else if (ParameterSetName == LiteralPathSet)
-            foreach (var path in LiteralPath) Run(() => files.AddRange(Resolve(path, literal: true)));
+            foreach (var path in LiteralPath) Run(() => files.AddRange(ResolveFiles(path, literal: true, "CorpusFileNotFound")));
     }
 
     protected override void EndProcessing()
@@ -57,28 +57,6 @@ public sealed class ImportLyricsCorpusCommand : PSCharRnnCmdlet
             WriteVerbose($"Reading {string.Join(", ", files)}");
             WriteObject(CorpusReader.Read(files, maxChars));
         });
-    }
-
-    private IEnumerable<string> Resolve(string path, bool literal)
-    {
-        if (literal)
-        {
-            string resolved = GetUnresolvedProviderPathFromPSPath(path);
-            if (!File.Exists(resolved))
-                throw new PSCharRnnException("CorpusFileNotFound", ErrorCategory.ObjectNotFound, path, $"Cannot find the corpus file '{path}'.");
-            return new[] { resolved };
-        }
-        try
-        {
-            var resolved = GetResolvedProviderPathFromPSPath(path, out _);
-            if (resolved.Count == 0)
-                throw new PSCharRnnException("CorpusFileNotFound", ErrorCategory.ObjectNotFound, path, $"No corpus file matches '{path}'.");
-            return resolved;
-        }
-        catch (ItemNotFoundException ex)
-        {
-            throw new PSCharRnnException("CorpusFileNotFound", ErrorCategory.ObjectNotFound, path, $"Cannot find the corpus file '{path}'.", ex);
-        }
     }
 
     private string? DownloadBookCorpus()

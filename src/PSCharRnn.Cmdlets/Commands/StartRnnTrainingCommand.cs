@@ -1,11 +1,12 @@
 using System.Management.Automation;
 using PSCharRnn.Corpus;
 using PSCharRnn.Model;
+using PSCharRnn.Persistence;
 using PSCharRnn.Training;
 
 namespace PSCharRnn.Commands;
 
-[Cmdlet(VerbsLifecycle.Start, "RnnTraining", DefaultParameterSetName = CorpusSet)]
+[Cmdlet(VerbsLifecycle.Start, "RnnTraining", DefaultParameterSetName = CorpusSet, SupportsShouldProcess = true)]
 [OutputType(typeof(RnnModel))]
 public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
 {
@@ -87,6 +88,16 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     [ValidateNotNullOrEmpty]
     public string Device { get; set; } = DeviceArgument.Cpu;
 
+    /// <summary>A model file written atomically every -CheckpointEvery epochs, at the end, and on Ctrl+C.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CheckpointPath { get; set; }
+
+    /// <summary>Epochs between checkpoints.</summary>
+    [Parameter]
+    [ValidateRange(1, 1_000_000)]
+    public int CheckpointEvery { get; set; } = 10;
+
     protected override void ProcessRecord() => Run(() =>
     {
         var model = ParameterSetName == ModelSet
@@ -96,11 +107,23 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
             ?? throw new PSCharRnnException("CorpusRequired", ErrorCategory.InvalidArgument, Model,
                 "This model remembers no corpus (it was made from a vocabulary or loaded from a file): give one with -Corpus.");
         var trainer = new Trainer(model, corpus, Options(model));
+        string? checkpoint = CheckpointPath is null ? null : GetUnresolvedProviderPathFromPSPath(CheckpointPath);
+        if (checkpoint is not null && !ShouldProcess(checkpoint, "Write training checkpoints")) checkpoint = null;
         var progress = new TrainingProgress(this, trainer.Options);
-        trainer.EpochCompleted = progress.OnEpoch;
+        trainer.EpochCompleted = (run, record) =>
+        {
+            progress.OnEpoch(run, record);
+            if (checkpoint is not null && (run % CheckpointEvery == 0 || run == Epochs)) ModelFile.Save(model, checkpoint);
+        };
         try
         {
             trainer.Train(Cancellation);
+        }
+        catch (OperationCanceledException) when (checkpoint is not null)
+        {
+            // Stopped at a minibatch boundary: keep what was learned so far before stopping.
+            ModelFile.Save(model, checkpoint);
+            throw;
         }
         finally
         {

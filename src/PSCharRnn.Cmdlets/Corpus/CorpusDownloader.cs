@@ -4,8 +4,8 @@ using System.Security.Cryptography;
 namespace PSCharRnn.Corpus;
 
 /// <summary>
-/// Downloads a file and keeps it only when its SHA-256 matches: it is written to a temporary file beside
-/// the target and renamed into place after the check, so a failure never leaves a file behind.
+/// Downloads a file and keeps it only when its SHA-256 matches: it is written atomically, and a failed
+/// check or download discards the temporary file, so a failure never leaves a file behind.
 /// </summary>
 public sealed class CorpusDownloader
 {
@@ -16,30 +16,22 @@ public sealed class CorpusDownloader
 
     public string Download(Uri uri, string destination, string expectedSha256, CancellationToken cancel)
     {
-        string folder = Path.GetDirectoryName(Path.GetFullPath(destination))!;
-        Directory.CreateDirectory(folder);
-        string temporary = Path.Combine(folder, $".{Path.GetFileName(destination)}.{Guid.NewGuid():N}.download");
-        try
+        Persistence.AtomicFile.Write(destination, target =>
         {
-            string actual = Fetch(uri, temporary, destination, cancel);
+            string actual = Fetch(uri, target, destination, cancel);
             if (!actual.Equals(expectedSha256, StringComparison.OrdinalIgnoreCase))
                 throw new PSCharRnnException("CorpusChecksumMismatch", ErrorCategory.SecurityError, uri,
                     $"The file downloaded from '{uri}' has SHA-256 {actual}, not the expected {expectedSha256}; " +
                     $"it was discarded. {HowToPlaceByHand(destination)}");
-            File.Move(temporary, destination, overwrite: true);
-            return destination;
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+        });
+        return destination;
     }
 
     public static string HowToPlaceByHand(string destination) =>
         $"To place the file by hand, save {BookCorpus.FileName} (SHA-256 {BookCorpus.Sha256}) as '{destination}', " +
         $"or put it in a folder named by ${BookCorpus.DataFolderVariable}.";
 
-    private string Fetch(Uri uri, string temporary, string destination, CancellationToken cancel)
+    private string Fetch(Uri uri, Stream target, string destination, CancellationToken cancel)
     {
         try
         {
@@ -50,7 +42,6 @@ public sealed class CorpusDownloader
                     HowToPlaceByHand(destination));
             long? total = response.Content.Headers.ContentLength;
             using var source = response.Content.ReadAsStream(cancel);
-            using var target = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var buffer = new byte[81920];
             long received = 0;
@@ -63,7 +54,6 @@ public sealed class CorpusDownloader
                 received += read;
                 Progress?.Invoke(received, total);
             }
-            target.Flush(flushToDisk: true);
             return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException && !cancel.IsCancellationRequested)

@@ -1,0 +1,37 @@
+<#
+.SYNOPSIS
+    Writes lyrics from a saved model into a dated text file, one block per prefix. Schedule it as it is:
+
+        pwsh -NonInteractive -File ./Write-Lyrics.ps1 -ModelPath ~/lyrics/model.safetensors -Prefix 分开, 不分开 -OutputFolder ~/lyrics
+
+.PARAMETER Count
+    How many lines to write per prefix; each line continues the previous one's last characters.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)] [string] $ModelPath,
+    [Parameter(Mandatory)] [string[]] $Prefix,
+    [Parameter(Mandatory)] [string] $OutputFolder,
+    [ValidateRange(1, 1000)] [int] $Count = 4,
+    [ValidateRange(1, 10000)] [int] $Length = 50
+)
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+Import-Module PSCharRnn -ErrorAction SilentlyContinue
+if (-not (Get-Command Get-RnnPrediction -ErrorAction SilentlyContinue)) { Import-Module "$PSScriptRoot/../PSCharRnn.psd1" }
+
+$model = Import-RnnModel -Path $ModelPath
+New-Item -ItemType Directory -Force $OutputFolder | Out-Null
+$file = Join-Path $OutputFolder ("lyrics-{0:yyyy-MM-dd}.txt" -f (Get-Date))
+$lines = foreach ($start in $Prefix) {
+    "# $start"
+    $seed = $start
+    for ($i = 0; $i -lt $Count; $i++) {
+        $line = $model | Get-RnnPrediction -Prefix $seed -Length $Length
+        $line
+        $seed = $line.Substring($line.Length - [Math]::Min(5, $line.Length))
+    }
+    ''
+}
+$lines | Set-Content -Path $file -Encoding utf8
+Write-Information "Wrote $file" -InformationAction Continue

@@ -1,0 +1,157 @@
+BeforeAll {
+    Import-Module "$PSScriptRoot/../PSCharRnn.psd1" -Force
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    $corpus = New-RepetitiveCorpus
+    $fast = @{ NumSteps = 9; BatchSize = 8; HiddenSize = 16; ReportEvery = 0; Seed = 1 }
+    $model = $corpus | Start-RnnTraining @fast -Epochs 3 -ReportEvery 3 -SamplePrefix 'ab'
+}
+
+Describe 'Export-RnnModel and Import-RnnModel' {
+    It 'round-trips a model exactly: predictions, history, settings' {
+        $path = "$TestDrive/model.safetensors"
+        $model | Export-RnnModel -Path $path
+        $loaded = Import-RnnModel -Path $path
+        $loaded.HiddenSize | Should -Be 16
+        $loaded.Vocabulary | Should -Be @($model.Vocabulary)
+        $loaded.EpochsTrained | Should -Be 3
+        $loaded.History.Perplexity | Should -Be $model.History.Perplexity
+        $loaded.History[2].Samples | Should -Be $model.History[2].Samples
+        $loaded.LastTraining.Seed | Should -Be 1
+        ($loaded | Get-RnnPrediction -Prefix 'abc', 'h') | Should -Be ($model | Get-RnnPrediction -Prefix 'abc', 'h')
+        $loaded.W_hq.data[float]().ToArray() | Should -Be ($model.W_hq.data[float]().ToArray())
+    }
+    It 'writes the safetensors layout: header length, JSON header, raw little-endian float32' {
+        $path = "$TestDrive/layout.safetensors"
+        $model | Export-RnnModel -Path $path
+        $bytes = [IO.File]::ReadAllBytes($path)
+        $headerLength = [BitConverter]::ToUInt64($bytes, 0)
+        $header = [Text.Encoding]::UTF8.GetString($bytes, 8, $headerLength) | ConvertFrom-Json -AsHashtable
+        $header.__metadata__.format | Should -Be 'pscharrnn'
+        $header.__metadata__.format_version | Should -Be '1'
+        ($header.__metadata__.vocabulary | ConvertFrom-Json) | Should -Be @($model.Vocabulary)
+        $header.W_xh.dtype | Should -Be 'F32'
+        $header.W_xh.shape | Should -Be @(9, 16)
+        $header.b_q.shape | Should -Be @(9)
+        $dataStart = 8 + $headerLength
+        $end = ($header.Values | Where-Object { $_ -is [hashtable] -and $_.data_offsets } | ForEach-Object { $_.data_offsets[1] } | Measure-Object -Maximum).Maximum
+        $bytes.Length | Should -Be ($dataStart + $end)
+        $first = [BitConverter]::ToSingle($bytes, $dataStart + $header.W_hh.data_offsets[0])
+        $first | Should -Be ($model.W_hh.data[float]().ToArray()[0])
+    }
+    It 'loads models from Get-ChildItem output' {
+        $model | Export-RnnModel -Path "$TestDrive/many/a.safetensors"
+        $model | Export-RnnModel -Path "$TestDrive/many/b.safetensors"
+        (Get-ChildItem "$TestDrive/many" | Import-RnnModel).Count | Should -Be 2
+    }
+    It 'honours -NoClobber, -WhatIf and -PassThru' {
+        $path = "$TestDrive/keep.safetensors"
+        $model | Export-RnnModel -Path $path -PassThru | Should -Be $model
+        $before = Get-FileHash $path
+        $other = $corpus | Start-RnnTraining @fast -Epochs 1 -Seed 9
+        { $other | Export-RnnModel -Path $path -NoClobber } | Should -Throw -ErrorId 'ModelFileExists*'
+        $other | Export-RnnModel -Path $path -WhatIf
+        (Get-FileHash $path).Hash | Should -Be $before.Hash
+    }
+    It 'replaces a read-only file only with -Force' {
+        $path = "$TestDrive/readonly.safetensors"
+        $model | Export-RnnModel -Path $path
+        Set-ItemProperty $path -Name IsReadOnly -Value $true
+        { $model | Export-RnnModel -Path $path } | Should -Throw -ErrorId 'ModelFileReadOnly*'
+        $model | Export-RnnModel -Path $path -Force
+        Import-RnnModel $path | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'Import-RnnModel rejects bad files without returning anything' {
+    BeforeAll {
+        $good = "$TestDrive/good.safetensors"
+        $model | Export-RnnModel -Path $good
+        $goodBytes = [IO.File]::ReadAllBytes($good)
+        function Write-Header([string] $Path, [string] $Json, [byte[]] $Data = @()) {
+            $header = [Text.Encoding]::UTF8.GetBytes($Json)
+            [IO.File]::WriteAllBytes($Path, [BitConverter]::GetBytes([uint64]$header.Length) + $header + $Data)
+        }
+    }
+    It 'a missing file' {
+        { Import-RnnModel -Path "$TestDrive/none.safetensors" } | Should -Throw -ErrorId 'ModelFileNotFound*'
+    }
+    It 'a truncated file' {
+        [IO.File]::WriteAllBytes("$TestDrive/truncated.safetensors", $goodBytes[0..($goodBytes.Length / 2)])
+        { Import-RnnModel -Path "$TestDrive/truncated.safetensors" } | Should -Throw -ErrorId 'ModelFileCorrupt*'
+    }
+    It 'a file of random bytes' {
+        [IO.File]::WriteAllBytes("$TestDrive/random.safetensors", [byte[]](1..200 | ForEach-Object { Get-Random -Maximum 256 }))
+        { Import-RnnModel -Path "$TestDrive/random.safetensors" } | Should -Throw -ErrorId 'ModelFileCorrupt*'
+    }
+    It 'a corrupted header' {
+        $bytes = $goodBytes.Clone(); $bytes[12] = [byte][char]'#'
+        [IO.File]::WriteAllBytes("$TestDrive/corrupt.safetensors", $bytes)
+        { Import-RnnModel -Path "$TestDrive/corrupt.safetensors" } | Should -Throw -ErrorId 'ModelFileCorrupt*'
+    }
+    It 'a foreign safetensors file' {
+        Write-Header "$TestDrive/foreign.safetensors" '{"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}' ([byte[]](0, 0, 128, 63))
+        { Import-RnnModel -Path "$TestDrive/foreign.safetensors" } | Should -Throw -ErrorId 'ModelFileForeign*'
+    }
+    It 'a newer format version' {
+        Write-Header "$TestDrive/newer.safetensors" '{"__metadata__":{"format":"pscharrnn","format_version":"2"}}'
+        { Import-RnnModel -Path "$TestDrive/newer.safetensors" } | Should -Throw -ErrorId 'ModelFileNewerFormat*'
+    }
+    It 'tensors whose shapes disagree with the vocabulary and hidden size' {
+        $length = [BitConverter]::ToUInt64($goodBytes, 0)
+        $json = [Text.Encoding]::UTF8.GetString($goodBytes, 8, $length).Replace('"hidden_size":"16"', '"hidden_size":"17"')
+        Write-Header "$TestDrive/shape.safetensors" $json $goodBytes[(8 + $length)..($goodBytes.Length - 1)]
+        $err = { Import-RnnModel -Path "$TestDrive/shape.safetensors" } | Should -Throw -ErrorId 'ModelFileShapeMismatch*' -PassThru
+        $err.Exception.Message | Should -Match 'W_xh'
+    }
+}
+
+Describe 'Checkpoints and resuming' {
+    It 'writes a checkpoint every N epochs and at the end' {
+        $path = "$TestDrive/ckpt.safetensors"
+        $null = $corpus | Start-RnnTraining @fast -Epochs 5 -CheckpointPath $path -CheckpointEvery 2
+        (Import-RnnModel $path).EpochsTrained | Should -Be 5
+    }
+    It 'resumes an imported model: epochs count on, history grows' {
+        $path = "$TestDrive/resume.safetensors"
+        $corpus | Start-RnnTraining @fast -Epochs 2 | Export-RnnModel -Path $path
+        $resumed = Import-RnnModel $path | Start-RnnTraining -Corpus $corpus -Epochs 3 -NumSteps 9 -BatchSize 8 -ReportEvery 0
+        $resumed.EpochsTrained | Should -Be 5
+        $resumed.History.Epoch | Should -Be (1..5)
+    }
+    It 'names the characters a resume corpus has that the model lacks' {
+        $other = New-TextFile "$TestDrive/other.txt" ('abcxyz ' * 50) | Import-LyricsCorpus
+        $err = { $model | Start-RnnTraining -Corpus $other -Epochs 1 } | Should -Throw -ErrorId 'CorpusOutOfVocabulary*' -PassThru
+        $err.Exception.Message | Should -Match 'x y z'
+    }
+    It 'writes a last checkpoint when the run is stopped' {
+        $path = "$TestDrive/stopped.safetensors"
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; '$TestDrive/repetitive-120.txt' | Import-LyricsCorpus | Start-RnnTraining -Epochs 100000 -NumSteps 9 -BatchSize 8 -HiddenSize 16 -ReportEvery 0 -CheckpointPath '$path' -CheckpointEvery 100000")
+            $async = $ps.BeginInvoke()
+            Start-Sleep -Seconds 2
+            $ps.Stop()
+            { $ps.EndInvoke($async) } | Should -Throw
+            (Import-RnnModel $path).EpochsTrained | Should -BeGreaterThan 0
+        }
+        finally { $ps.Dispose() }
+    }
+    It 'leaves the previous file intact when the writing process is killed' {
+        $path = "$TestDrive/atomic.safetensors"
+        $model | Export-RnnModel -Path $path
+        $before = (Get-FileHash $path).Hash
+        # A child keeps overwriting the file with a big model; kill it mid-way, many times over.
+        $script = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; `$m = New-RnnModel -Vocabulary ([char[]](0x4e00..0x5dff) | % { [string]`$_ }) -HiddenSize 512; while (`$true) { `$m | Export-RnnModel -Path '$path.big' ; `$m | Export-RnnModel -Path '$path' }"
+        $child = Start-Process dotnet -ArgumentList "$PSHOME/pwsh.dll", '-NoProfile', '-NonInteractive', '-Command', $script -PassThru
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while (-not (Test-Path "$path.big") -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            Start-Sleep -Milliseconds 700
+        }
+        finally { Stop-Process -Id $child.Id -Force; $child.WaitForExit() }
+        # Either the old model or a complete new one: never a torn file.
+        $loaded = Import-RnnModel $path
+        $loaded.HiddenSize | Should -BeIn 16, 512
+        if ($loaded.HiddenSize -eq 16) { (Get-FileHash $path).Hash | Should -Be $before }
+    }
+}
