@@ -4,6 +4,8 @@
 
         pwsh -NonInteractive -File ./Write-Lyrics.ps1 -ModelPath ~/lyrics/model.safetensors -Prefix 分开, 不分开 -OutputFolder ~/lyrics
 
+.PARAMETER Prefix
+    Texts to continue. With pwsh -File an array arrives as one string: commas separate prefixes there too.
 .PARAMETER Count
     How many lines to write per prefix; each line continues the previous one's last characters.
 #>
@@ -20,6 +22,7 @@ $ProgressPreference = 'SilentlyContinue'
 Import-Module PSCharRnn -ErrorAction SilentlyContinue
 if (-not (Get-Command Get-RnnPrediction -ErrorAction SilentlyContinue)) { Import-Module "$PSScriptRoot/../PSCharRnn.psd1" }
 
+$Prefix = @($Prefix | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
 $model = Import-RnnModel -Path $ModelPath
 New-Item -ItemType Directory -Force $OutputFolder | Out-Null
 $file = Join-Path $OutputFolder ("lyrics-{0:yyyy-MM-dd}.txt" -f (Get-Date))

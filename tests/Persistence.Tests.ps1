@@ -125,16 +125,13 @@ Describe 'Checkpoints and resuming' {
     }
     It 'writes a last checkpoint when the run is stopped' {
         $path = "$TestDrive/stopped.safetensors"
-        $ps = [powershell]::Create()
+        $run = Start-TrainingInRunspace "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; '$TestDrive/repetitive-120.txt' | Import-LyricsCorpus | Start-RnnTraining -Epochs 100000 -NumSteps 9 -BatchSize 8 -HiddenSize 16 -ReportEvery 0 -CheckpointPath '$path' -CheckpointEvery 100000"
         try {
-            $null = $ps.AddScript("Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; '$TestDrive/repetitive-120.txt' | Import-LyricsCorpus | Start-RnnTraining -Epochs 100000 -NumSteps 9 -BatchSize 8 -HiddenSize 16 -ReportEvery 0 -CheckpointPath '$path' -CheckpointEvery 100000")
-            $async = $ps.BeginInvoke()
-            Start-Sleep -Seconds 2
-            $ps.Stop()
-            { $ps.EndInvoke($async) } | Should -Throw
+            $run.PowerShell.Stop()
+            { $run.PowerShell.EndInvoke($run.Async) } | Should -Throw
             (Import-RnnModel $path).EpochsTrained | Should -BeGreaterThan 0
         }
-        finally { $ps.Dispose() }
+        finally { $run.PowerShell.Dispose() }
     }
     It 'leaves the previous file intact when the writing process is killed' {
         $path = "$TestDrive/atomic.safetensors"

@@ -112,17 +112,16 @@ Describe 'Start-RnnTraining' {
         { $corpus | Start-RnnTraining @arguments } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
     }
     It 'stops cleanly at a minibatch boundary when the pipeline is stopped' {
-        $ps = [powershell]::Create()
+        $run = Start-TrainingInRunspace "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; '$TestDrive/repetitive-120.txt' | Import-LyricsCorpus | Start-RnnTraining -Epochs 100000 -NumSteps 9 -BatchSize 8 -HiddenSize 16 -ReportEvery 0"
         try {
-            $null = $ps.AddScript("Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; `$c = '$TestDrive/repetitive-120.txt' | Import-LyricsCorpus; `$c | Start-RnnTraining -Epochs 100000 -NumSteps 9 -BatchSize 8 -HiddenSize 16 -ReportEvery 0")
-            $async = $ps.BeginInvoke()
-            Start-Sleep -Seconds 2
-            $ps.InvocationStateInfo.State | Should -Be 'Running'
-            $ps.Stop()
-            { $ps.EndInvoke($async) } | Should -Throw '*stopped*'
-            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            $run.PowerShell.InvocationStateInfo.State | Should -Be 'Running'
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $run.PowerShell.Stop()
+            { $run.PowerShell.EndInvoke($run.Async) } | Should -Throw '*stopped*'
+            $run.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
         }
-        finally { $ps.Dispose() }
+        finally { $run.PowerShell.Dispose() }
     }
 }
 

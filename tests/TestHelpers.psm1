@@ -56,6 +56,19 @@ function Stop-TestHttpServer($Server) {
     $Server.Job | Remove-Job -Force
 }
 
+# Starts a script in a new runspace and returns once it has reported a training epoch (Ctrl+C tests).
+function Start-TrainingInRunspace([string] $Script) {
+    $ps = [powershell]::Create()
+    $null = $ps.AddScript($Script)
+    $async = $ps.BeginInvoke()
+    $deadline = [DateTime]::UtcNow.AddSeconds(120)
+    while (-not ($ps.Streams.Progress | Where-Object Activity -eq 'Training RNN' | Where-Object StatusDescription -like 'Epoch*')) {
+        if ([DateTime]::UtcNow -gt $deadline -or $async.IsCompleted) { throw "Training did not start: $($ps.Streams.Error)" }
+        Start-Sleep -Milliseconds 50
+    }
+    [pscustomobject]@{ PowerShell = $ps; Async = $async }
+}
+
 # A corpus that a small model learns in a few epochs: the same short line, many times.
 function New-RepetitiveCorpus([int] $Repeat = 120) {
     $path = Join-Path $TestDrive "repetitive-$Repeat.txt"
