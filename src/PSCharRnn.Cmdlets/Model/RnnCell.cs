@@ -5,8 +5,8 @@ namespace PSCharRnn.Model;
 /// <summary>
 /// One time step H = tanh(X·W_xh + H·W_hh + b_h), Y = H·W_hq + b_q, in two equivalent forms:
 /// the book's literal one-hot products, and the fast form used for training, where the one-hot product
-/// onehot(x)·W_xh is the row lookup W_xh[x] and the input and output projections are batched over all
-/// time steps (only the H·W_hh recurrence is inherently sequential).
+/// onehot(x)·W_xh is the row lookup W_xh[x], the input and output projections are batched over all
+/// time steps, and the sequential H·W_hh recurrence is one autograd node (<see cref="Recurrence"/>).
 /// </summary>
 public static class RnnCell
 {
@@ -15,14 +15,9 @@ public static class RnnCell
     {
         long steps = inputs.shape[0], batch = inputs.shape[1];
         var inputProjection = model.W_xh.index_select(0, inputs.reshape(-1)).add_(model.b_h).view(steps, batch, -1);
-        var states = new Tensor[steps];
-        for (int t = 0; t < steps; t++)
-        {
-            state = inputProjection[t].addmm(state, model.W_hh).tanh();
-            states[t] = state;
-        }
-        var logits = model.b_q.addmm(cat(states, 0), model.W_hq);
-        return (logits, state);
+        var states = Recurrence.States(inputProjection, model.W_hh, state);
+        var logits = model.b_q.addmm(states.view(steps * batch, -1), model.W_hq);
+        return (logits, states[steps - 1]);
     }
 
     /// <summary>The book's rnn(): one-hot inputs, one product per step, as written in section 6.4.</summary>
