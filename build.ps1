@@ -36,6 +36,9 @@ function Invoke-Tool([string] $Name, [string[]] $Arguments) {
 
 function Invoke-Build {
     Invoke-Tool dotnet publish, "$Root/src/PSCharRnn.Cmdlets", '-c', $Configuration, '-o', $ModuleBin, '--nologo', '-v', 'quiet'
+    # Get-Help text comes from the built cmdlets and their C# summaries, so it cannot drift from the code.
+    # PowerShell looks for a binary cmdlet's help beside its assembly.
+    Invoke-Pwsh "& '$Root/tools/New-HelpFile.ps1' -ModulePath '$Root/PSCharRnn/PSCharRnn.psd1' -OutFile '$ModuleBin/en-US/PSCharRnn.dll-Help.xml'"
 }
 
 # Runs a script in a fresh pwsh, so that the module (and libtorch) loads into a clean process.

@@ -1,0 +1,112 @@
+<#
+.SYNOPSIS
+    Writes the module's MAML help (en-US/PSCharRnn.dll-Help.xml) from the built cmdlets: syntax and
+    parameter metadata from Get-Command, parameter descriptions from the C# summaries (the build's
+    XML documentation file), synopsis, description and examples from tools/HelpText.psd1.
+#>
+param(
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $OutFile
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+Import-Module $ModulePath
+$module = Get-Module PSCharRnn | Select-Object -First 1
+$dll = Join-Path $module.ModuleBase 'bin/PSCharRnn.dll'
+$docs = [xml](Get-Content -Raw ([IO.Path]::ChangeExtension($dll, '.xml')))
+$text = Import-PowerShellDataFile (Join-Path $PSScriptRoot 'HelpText.psd1')
+$common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+
+function Get-Summary([System.Management.Automation.CmdletInfo] $Command, [string] $Parameter) {
+    $member = $docs.doc.members.member | Where-Object name -eq "P:$($Command.ImplementingType.FullName).$Parameter"
+    if ($member) { return ($member.summary.Trim() -replace '\s+', ' ') }
+    switch ($Parameter) {
+        'WhatIf' { 'Shows what would happen, without doing it.' }
+        'Confirm' { 'Asks for confirmation first.' }
+        default { throw "$($Command.Name) -$Parameter has no summary in the C# source." }
+    }
+}
+
+$settings = [Xml.XmlWriterSettings]@{ Indent = $true; Encoding = [Text.UTF8Encoding]::new($false) }
+New-Item -ItemType Directory -Force (Split-Path $OutFile) | Out-Null
+$w = [Xml.XmlWriter]::Create($OutFile, $settings)
+$maml = 'http://schemas.microsoft.com/maml/2004/10'
+$cmd = 'http://schemas.microsoft.com/maml/dev/command/2004/10'
+$dev = 'http://schemas.microsoft.com/maml/dev/2004/10'
+function Para([string[]] $Lines) { foreach ($line in $Lines) { $w.WriteElementString('maml', 'para', $maml, $line) } }
+
+$w.WriteStartElement('helpItems', 'http://msh'); $w.WriteAttributeString('schema', 'maml')
+$w.WriteAttributeString('xmlns', 'maml', $null, $maml)
+$w.WriteAttributeString('xmlns', 'command', $null, $cmd)
+$w.WriteAttributeString('xmlns', 'dev', $null, $dev)
+foreach ($name in $module.ExportedCmdlets.Keys | Sort-Object) {
+    $command = Get-Command $name
+    $help = $text[$name]
+    if (-not $help) { throw "tools/HelpText.psd1 has no entry for $name." }
+    $parameters = $command.Parameters.Values | Where-Object Name -notin $common
+
+    $w.WriteStartElement('command', 'command', $cmd)
+    $w.WriteStartElement('command', 'details', $cmd)
+    $w.WriteElementString('command', 'name', $cmd, $name)
+    $w.WriteElementString('command', 'verb', $cmd, $command.Verb)
+    $w.WriteElementString('command', 'noun', $cmd, $command.Noun)
+    $w.WriteStartElement('maml', 'description', $maml); Para $help.Synopsis; $w.WriteEndElement()
+    $w.WriteEndElement()
+    $w.WriteStartElement('maml', 'description', $maml); Para $help.Description; $w.WriteEndElement()
+
+    $w.WriteStartElement('command', 'syntax', $cmd)
+    foreach ($set in $command.ParameterSets) {
+        $w.WriteStartElement('command', 'syntaxItem', $cmd)
+        $w.WriteElementString('maml', 'name', $maml, $name)
+        foreach ($p in $set.Parameters | Where-Object Name -notin $common) {
+            $w.WriteStartElement('command', 'parameter', $cmd)
+            $w.WriteAttributeString('required', "$($p.IsMandatory)".ToLower())
+            $w.WriteAttributeString('position', $(if ($p.Position -ge 0) { $p.Position + 1 } else { 'named' }))
+            $w.WriteElementString('maml', 'name', $maml, $p.Name)
+            if ($p.ParameterType -ne [System.Management.Automation.SwitchParameter]) {
+                $w.WriteElementString('command', 'parameterValue', $cmd, $p.ParameterType.Name)
+            }
+            $w.WriteEndElement()
+        }
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+
+    $w.WriteStartElement('command', 'parameters', $cmd)
+    foreach ($p in $parameters) {
+        $attributes = $p.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
+        $pipeline = @(
+            if ($attributes | Where-Object ValueFromPipeline) { 'ByValue' }
+            if ($attributes | Where-Object ValueFromPipelineByPropertyName) { 'ByPropertyName' }
+        )
+        $w.WriteStartElement('command', 'parameter', $cmd)
+        $w.WriteAttributeString('required', "$([bool]($attributes | Where-Object Mandatory))".ToLower())
+        $w.WriteAttributeString('globbing', "$($p.Name -eq 'Path')".ToLower())
+        $w.WriteAttributeString('pipelineInput', $(if ($pipeline) { "true ($($pipeline -join ', '))" } else { 'false' }))
+        $w.WriteAttributeString('position', 'named')
+        $w.WriteElementString('maml', 'name', $maml, $p.Name)
+        $w.WriteStartElement('maml', 'description', $maml); Para (Get-Summary $command $p.Name); $w.WriteEndElement()
+        $w.WriteElementString('command', 'parameterValue', $cmd, $p.ParameterType.Name)
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+
+    $w.WriteStartElement('command', 'returnValues', $cmd); $w.WriteStartElement('command', 'returnValue', $cmd); $w.WriteStartElement('dev', 'type', $dev)
+    $w.WriteElementString('maml', 'name', $maml, ($command.OutputType.Name -join ', '))
+    $w.WriteEndElement(); $w.WriteEndElement(); $w.WriteEndElement()
+
+    $w.WriteStartElement('command', 'examples', $cmd)
+    $i = 0
+    foreach ($example in $help.Examples) {
+        $i++
+        $w.WriteStartElement('command', 'example', $cmd)
+        $w.WriteElementString('maml', 'title', $maml, "-------------------------- Example $i --------------------------")
+        $w.WriteElementString('dev', 'code', $dev, $example.Code)
+        $w.WriteStartElement('dev', 'remarks', $dev); Para $example.Remarks; $w.WriteEndElement()
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+    $w.WriteEndElement()
+}
+$w.WriteEndElement()
+$w.Close()
