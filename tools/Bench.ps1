@@ -28,7 +28,7 @@ function Get-RssMiB([string] $Field) {
 
 # The rate this machine reaches on the epoch's biggest product, measured in this same run, timed in C#
 # so that no PowerShell overhead counts.
-Add-Type -ReferencedAssemblies (Join-Path (Split-Path ([TorchSharp.torch].Assembly.Location)) 'TorchSharp.dll'), System.Runtime -TypeDefinition @'
+Add-Type -CompilerOptions '-nowarn:CS1701' -ReferencedAssemblies ([TorchSharp.torch].Assembly.Location), System.Runtime -TypeDefinition @'
 public static class MatMulRate
 {
     public static double GigaflopsPerSecond(long m, long k, long n, int repeats)

@@ -18,7 +18,8 @@ $text = Import-PowerShellDataFile (Join-Path $PSScriptRoot 'HelpText.psd1')
 $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
 
 function Get-Summary([System.Management.Automation.CmdletInfo] $Command, [string] $Parameter) {
-    $member = $docs.doc.members.member | Where-Object name -eq "P:$($Command.ImplementingType.FullName).$Parameter"
+    $declaring = $Command.ImplementingType.GetProperty($Parameter).DeclaringType
+    $member = $docs.doc.members.member | Where-Object name -eq "P:$($declaring.FullName).$Parameter"
     if ($member) { return ($member.summary.Trim() -replace '\s+', ' ') }
     switch ($Parameter) {
         'WhatIf' { 'Shows what would happen, without doing it.' }

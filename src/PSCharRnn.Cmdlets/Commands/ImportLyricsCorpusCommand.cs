@@ -5,24 +5,11 @@ namespace PSCharRnn.Commands;
 
 [Cmdlet(VerbsData.Import, "LyricsCorpus", DefaultParameterSetName = BookSet, SupportsShouldProcess = true)]
 [OutputType(typeof(LyricsCorpus))]
-public sealed class ImportLyricsCorpusCommand : PSCharRnnCmdlet
+public sealed class ImportLyricsCorpusCommand : FilePathCmdlet
 {
     private const string BookSet = "Book";
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
 
     private readonly List<string> files = new();
-
-    /// <summary>Text (.txt) or zip (.zip) files; wildcards allowed. All of them make one corpus.</summary>
-    [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = Array.Empty<string>();
-
-    /// <summary>Files taken exactly as written, e.g. from Get-ChildItem through the pipeline.</summary>
-    [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
     /// <summary>Keep only the first N characters (the book keeps 10,000; files are taken whole by default).</summary>
     [Parameter]
@@ -36,10 +23,7 @@ public sealed class ImportLyricsCorpusCommand : PSCharRnnCmdlet
 
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == PathSet)
-            foreach (var pattern in Path) Run(() => files.AddRange(ResolveFiles(pattern, literal: false, "CorpusFileNotFound")));
-        else if (ParameterSetName == LiteralPathSet)
-            foreach (var path in LiteralPath) Run(() => files.AddRange(ResolveFiles(path, literal: true, "CorpusFileNotFound")));
+        if (ParameterSetName != BookSet) ForEachFile("CorpusFileNotFound", files.Add);
     }
 
     protected override void EndProcessing()

@@ -32,27 +32,6 @@ public abstract class PSCharRnnCmdlet : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>Existing files for a path (wildcards expanded unless literal), or an error with the given id.</summary>
-    protected IReadOnlyList<string> ResolveFiles(string path, bool literal, string notFoundErrorId)
-    {
-        PSCharRnnException NotFound(Exception? inner = null) =>
-            new(notFoundErrorId, ErrorCategory.ObjectNotFound, path, $"Cannot find the file '{path}'.", inner);
-        if (literal)
-        {
-            string resolved = GetUnresolvedProviderPathFromPSPath(path);
-            return File.Exists(resolved) ? new[] { resolved } : throw NotFound();
-        }
-        try
-        {
-            var resolved = GetResolvedProviderPathFromPSPath(path, out _);
-            return resolved.Count > 0 ? resolved.ToList() : throw NotFound();
-        }
-        catch (ItemNotFoundException ex)
-        {
-            throw NotFound(ex);
-        }
-    }
-
     public void Dispose()
     {
         stopping.Dispose();
