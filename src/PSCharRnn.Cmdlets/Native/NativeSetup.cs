@@ -12,6 +12,9 @@ public static class NativeSetup
     /// <summary>The folder holding PSCharRnn.dll, TorchSharp.dll and the flat native libraries.</summary>
     public static string BinFolder => Path.GetDirectoryName(typeof(NativeSetup).Assembly.Location)!;
 
+    /// <summary>Why the libstdc++ fix could not be applied (e.g. a read-only module folder), for the load error.</summary>
+    public static string? CompatibilityProblem { get; private set; }
+
     public static void Prepare()
     {
         lock (Gate)
@@ -22,7 +25,18 @@ public static class NativeSetup
             if (NativeEnvironment.Get("OMP_WAIT_POLICY") is null)
                 NativeEnvironment.SetDefault("GOMP_SPINCOUNT", DefaultSpinCount);
             if (OperatingSystem.IsLinux())
-                LibStdCxxCompatibility.Apply(BinFolder);
+            {
+                // This runs as the assembly's initializer: an exception here would surface as an obscure type
+                // load error, so remember it and let the libtorch load error say it.
+                try
+                {
+                    LibStdCxxCompatibility.Apply(BinFolder);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+                {
+                    CompatibilityProblem = $"Marking GLIBCXX_3.4.32 weak in {LibStdCxxCompatibility.GlueLibrary} failed: {ex.Message}";
+                }
+            }
             prepared = true;
         }
     }

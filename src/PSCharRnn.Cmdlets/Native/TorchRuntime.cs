@@ -24,7 +24,9 @@ public static class TorchRuntime
                 throw new NativeLibraryException(
                     $"libtorch could not be loaded from '{NativeSetup.BinFolder}'. The folder must hold TorchSharp.dll, " +
                     $"{LibStdCxxCompatibility.GlueLibrary} and libtorch*.so side by side (run ./build.ps1 Build). " +
-                    $"On Linux, 'ldd {glue}' shows a missing system library. Cause: {ex.Message}", ex);
+                    $"On Linux, 'ldd {glue}' shows a missing system library. " +
+                    (NativeSetup.CompatibilityProblem is { } problem ? problem + " (is the module folder writable?) " : "") +
+                    $"Cause: {ex.Message}", ex);
             }
             loaded = true;
         }
