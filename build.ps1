@@ -37,8 +37,12 @@ function Invoke-Tool([string] $Name, [string[]] $Arguments) {
 function Invoke-Build {
     Invoke-Tool dotnet publish, "$Root/src/PSCharRnn.Cmdlets", '-c', $Configuration, '-o', $ModuleBin, '--nologo', '-v', 'quiet'
     # Get-Help text comes from the built cmdlets and their C# summaries, so it cannot drift from the code.
-    # PowerShell looks for a binary cmdlet's help beside its assembly.
-    Invoke-Pwsh "& '$Root/tools/New-HelpFile.ps1' -ModulePath '$Root/PSCharRnn/PSCharRnn.psd1' -OutFile '$ModuleBin/en-US/PSCharRnn.dll-Help.xml'"
+    # PowerShell looks for it under the base of the module it attributes the cmdlets to: PSCharRnn/ when the
+    # folder is installed on $env:PSModulePath, the assembly's folder when loaded through ./PSCharRnn.psd1.
+    $help = "$Root/PSCharRnn/en-US/PSCharRnn.dll-Help.xml"
+    Invoke-Pwsh "& '$Root/tools/New-HelpFile.ps1' -ModulePath '$Root/PSCharRnn/PSCharRnn.psd1' -OutFile '$help'"
+    New-Item -ItemType Directory -Force "$ModuleBin/en-US" | Out-Null
+    Copy-Item $help "$ModuleBin/en-US"
 }
 
 # Runs a script in a fresh pwsh, so that the module (and libtorch) loads into a clean process.
