@@ -17,6 +17,4 @@ internal static class Tiny
                 foreach (var p in model.Parameters) p.mul_(scale);
         return model;
     }
-
-    public static Tensor Indices(long[,] values) => tensor(values);
 }

@@ -20,7 +20,6 @@ public sealed class RnnModel : IDisposable
         Vocabulary = vocabulary;
         HiddenSize = hiddenSize;
         Device = device ?? CPU;
-        Seed = seed;
         using var generator = seed is null ? null : new Generator((ulong)seed.Value);
         int v = vocabulary.Count, h = hiddenSize;
         Tensor Normal(long rows, long columns)
@@ -50,7 +49,6 @@ public sealed class RnnModel : IDisposable
     public int VocabularySize => Vocabulary.Count;
     public string CellType => RnnCellType;
     public Device Device { get; }
-    public long? Seed { get; }
 
     public Tensor W_xh { get; }
     public Tensor W_hh { get; }

@@ -35,7 +35,7 @@ public sealed class Trainer
     /// <summary>The options in force, with the seed chosen when none was given (so a run can be repeated).</summary>
     public TrainingOptions Options { get; }
 
-    public MinibatchSampler Sampler { get; }
+    private MinibatchSampler Sampler { get; }
 
     /// <summary>Called after every epoch, on the training thread: (epoch index within this run, record).</summary>
     public Action<int, EpochRecord>? EpochCompleted { get; set; }
