@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using PSCharRnn.Corpus;
+using PSCharRnn.Generation;
 using PSCharRnn.Model;
 using PSCharRnn.Persistence;
 using PSCharRnn.Training;
@@ -135,17 +136,11 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
 
     private TrainingOptions Options(RnnModel model)
     {
-        bool prefixesGiven = MyInvocation.BoundParameters.ContainsKey(nameof(SamplePrefix));
-        var prefixes = prefixesGiven
+        // The book's prefixes are only a default: leave out those a corpus of other lyrics cannot continue.
+        var prefixes = MyInvocation.BoundParameters.ContainsKey(nameof(SamplePrefix))
             ? SamplePrefix
             : SamplePrefix.Where(p => model.Vocabulary.Missing(p).Count == 0).ToArray();
-        foreach (var prefix in prefixes)
-        {
-            var missing = model.Vocabulary.Missing(prefix);
-            if (missing.Count > 0)
-                throw new PSCharRnnException("PrefixOutOfVocabulary", ErrorCategory.InvalidArgument, prefix,
-                    $"The sample prefix '{prefix}' has characters the model's vocabulary lacks: {string.Join(" ", missing)}.");
-        }
+        foreach (var prefix in prefixes) Predictor.CheckPrefix(model.Vocabulary, prefix);
         return new TrainingOptions
         {
             Epochs = Epochs,

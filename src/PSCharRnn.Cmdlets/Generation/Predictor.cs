@@ -9,16 +9,22 @@ namespace PSCharRnn.Generation;
 /// <summary>The book's predict_rnn: feed the prefix, then append the most likely next character.</summary>
 public static class Predictor
 {
-    public static string Predict(RnnModel model, string prefix, int length)
+    /// <summary>Throws PrefixEmpty or PrefixOutOfVocabulary (listing the characters) unless the model can continue the prefix.</summary>
+    public static void CheckPrefix(Vocabulary vocabulary, string? prefix)
     {
-        var characters = LyricsCorpus.Characters(prefix ?? string.Empty);
-        if (characters.Length == 0)
+        if (string.IsNullOrEmpty(prefix))
             throw new PSCharRnnException("PrefixEmpty", ErrorCategory.InvalidArgument, prefix,
                 "The prefix is empty: give at least one character to start from.");
-        var missing = model.Vocabulary.Missing(prefix!);
+        var missing = vocabulary.Missing(prefix);
         if (missing.Count > 0)
             throw new PSCharRnnException("PrefixOutOfVocabulary", ErrorCategory.InvalidArgument, prefix,
                 $"The prefix '{prefix}' has characters the model's vocabulary lacks: {string.Join(" ", missing.Select(c => $"'{c}'"))}.");
+    }
+
+    public static string Predict(RnnModel model, string prefix, int length)
+    {
+        CheckPrefix(model.Vocabulary, prefix);
+        var characters = LyricsCorpus.Characters(prefix);
 
         using var scope = NewDisposeScope();
         using var _ = no_grad();
