@@ -40,13 +40,16 @@ public static class LibStdCxxCompatibility
     public static IReadOnlyList<string> Apply(string binFolder)
     {
         string glue = Path.Combine(binFolder, GlueLibrary);
-        string? libStdCxx = FindSystemLibStdCxx();
-        if (!File.Exists(glue) || libStdCxx is null) return Array.Empty<string>();
-
-        var missing = MissingVersions(glue, ProvidedVersions(libStdCxx));
+        if (!File.Exists(glue)) return Array.Empty<string>();
         // Only the dummy GCC 13 need is safe to weaken; any other missing version is a real incompatibility.
-        var weakenable = missing.Where(v => v == "GLIBCXX_3.4.32").ToList();
-        if (weakenable.Count > 0) ElfVersionNeeds.MakeWeak(glue, weakenable.ToHashSet());
-        return weakenable;
+        // Once weakened it stays so, and later imports need not read the system's libstdc++ at all.
+        if (!ElfVersionNeeds.Read(glue).Any(n => n.Version == WeakenableVersion && !n.IsWeak)) return Array.Empty<string>();
+        string? libStdCxx = FindSystemLibStdCxx();
+        if (libStdCxx is null || !MissingVersions(glue, ProvidedVersions(libStdCxx)).Contains(WeakenableVersion))
+            return Array.Empty<string>();
+        ElfVersionNeeds.MakeWeak(glue, new HashSet<string> { WeakenableVersion });
+        return new[] { WeakenableVersion };
     }
+
+    private const string WeakenableVersion = "GLIBCXX_3.4.32";
 }
