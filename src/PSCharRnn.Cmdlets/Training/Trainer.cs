@@ -25,7 +25,7 @@ public sealed class Trainer
                 $"The corpus has {missing.Count} characters the model's vocabulary lacks: {string.Join(" ", missing.Take(40))}" +
                 (missing.Count > 40 ? " ..." : "") + ". Train a new model on this corpus, or use a corpus within the model's vocabulary.");
         this.model = model;
-        this.corpus = corpus.Vocabulary.Count == model.Vocabulary.Count && corpus.Vocabulary.SequenceEqual(model.Vocabulary)
+        this.corpus = corpus.Vocabulary.SequenceEqual(model.Vocabulary)
             ? corpus.Indices
             : LyricsCorpus.Characters(corpus.Text).Select(model.Vocabulary.IndexOf).ToArray();
         Options = options with { Seed = options.Seed ?? Random.Shared.NextInt64(int.MaxValue) };
