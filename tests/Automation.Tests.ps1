@@ -56,9 +56,7 @@ Describe 'Runs in parallel do not interfere' {
     }
     It 'two processes train and save at the same time' {
         $script = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; Import-LyricsCorpus -Path '$corpusFile' | Start-RnnTraining -Epochs 3 -HiddenSize 16 -NumSteps 9 -BatchSize 8 -ReportEvery 0 -Seed {0} | Export-RnnModel -Path '$TestDrive/process-{0}.safetensors'"
-        $children = 1, 2 | ForEach-Object {
-            Start-Process dotnet -ArgumentList "$PSHOME/pwsh.dll", '-NoProfile', '-NonInteractive', '-Command', ($script -f $_) -PassThru
-        }
+        $children = 1, 2 | ForEach-Object { Start-ChildPwsh ($script -f $_) }
         $children | ForEach-Object { $_.WaitForExit(); $_.ExitCode | Should -Be 0 }
         (Import-RnnModel "$TestDrive/process-1.safetensors").LastTraining.Seed | Should -Be 1
         (Import-RnnModel "$TestDrive/process-2.safetensors").LastTraining.Seed | Should -Be 2

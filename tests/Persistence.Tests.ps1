@@ -139,7 +139,7 @@ Describe 'Checkpoints and resuming' {
         $before = (Get-FileHash $path).Hash
         # A child keeps overwriting the file with a big model; kill it mid-way, many times over.
         $script = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; `$m = New-RnnModel -Vocabulary ([char[]](0x4e00..0x5dff) | % { [string]`$_ }) -HiddenSize 512; while (`$true) { `$m | Export-RnnModel -Path '$path.big' ; `$m | Export-RnnModel -Path '$path' }"
-        $child = Start-Process dotnet -ArgumentList "$PSHOME/pwsh.dll", '-NoProfile', '-NonInteractive', '-Command', $script -PassThru
+        $child = Start-ChildPwsh $script
         try {
             $deadline = [DateTime]::UtcNow.AddSeconds(60)
             while (-not (Test-Path "$path.big") -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }

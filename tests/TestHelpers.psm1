@@ -19,6 +19,11 @@ function Invoke-ChildPwsh([string] $Command, [string] $File, [string[]] $Argumen
     & dotnet "$PSHOME/pwsh.dll" -NoProfile -NonInteractive @target @Arguments
 }
 
+# Starts a script in a new pwsh process without waiting; returns the Process.
+function Start-ChildPwsh([string] $Command) {
+    Start-Process dotnet -ArgumentList "$PSHOME/pwsh.dll", '-NoProfile', '-NonInteractive', '-Command', $Command -PassThru
+}
+
 function Get-FreeTcpPort {
     $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
     $listener.Start()
