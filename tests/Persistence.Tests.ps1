@@ -27,16 +27,18 @@ Describe 'Export-RnnModel and Import-RnnModel' {
         $headerLength = [BitConverter]::ToUInt64($bytes, 0)
         $header = [Text.Encoding]::UTF8.GetString($bytes, 8, $headerLength) | ConvertFrom-Json -AsHashtable
         $header.__metadata__.format | Should -Be 'pscharrnn'
-        $header.__metadata__.format_version | Should -Be '1'
+        $header.__metadata__.format_version | Should -Be '2'
+        $header.__metadata__.cell_type | Should -Be 'RNN'
+        $header.__metadata__.num_layers | Should -Be '1'
         ($header.__metadata__.vocabulary | ConvertFrom-Json) | Should -Be @($model.Vocabulary)
-        $header.W_xh.dtype | Should -Be 'F32'
-        $header.W_xh.shape | Should -Be @(9, 16)
+        $header.'layers.0.W_xh'.dtype | Should -Be 'F32'
+        $header.'layers.0.W_xh'.shape | Should -Be @(9, 16)
         $header.b_q.shape | Should -Be @(9)
         $dataStart = 8 + $headerLength
         $end = ($header.Values | Where-Object { $_ -is [hashtable] -and $_.data_offsets } | ForEach-Object { $_.data_offsets[1] } | Measure-Object -Maximum).Maximum
         $bytes.Length | Should -Be ($dataStart + $end)
-        $first = [BitConverter]::ToSingle($bytes, $dataStart + $header.W_hh.data_offsets[0])
-        $first | Should -Be ($model.W_hh.data[float]().ToArray()[0])
+        $first = [BitConverter]::ToSingle($bytes, $dataStart + $header.'layers.0.W_hh'.data_offsets[0])
+        $first | Should -Be ($model.GetParameter('layers.0.W_hh').data[float]().ToArray()[0])
     }
     It 'loads models from Get-ChildItem output' {
         $model | Export-RnnModel -Path "$TestDrive/many/a.safetensors"
@@ -93,7 +95,7 @@ Describe 'Import-RnnModel rejects bad files without returning anything' {
         { Import-RnnModel -Path "$TestDrive/foreign.safetensors" } | Should -Throw -ErrorId 'ModelFileForeign*'
     }
     It 'a newer format version' {
-        Write-Header "$TestDrive/newer.safetensors" '{"__metadata__":{"format":"pscharrnn","format_version":"2"}}'
+        Write-Header "$TestDrive/newer.safetensors" '{"__metadata__":{"format":"pscharrnn","format_version":"3"}}'
         { Import-RnnModel -Path "$TestDrive/newer.safetensors" } | Should -Throw -ErrorId 'ModelFileNewerFormat*'
     }
     It 'tensors whose shapes disagree with the vocabulary and hidden size' {

@@ -25,12 +25,12 @@ Describe 'New-RnnModel' {
     It 'gives the same weights for the same seed' {
         $a = New-RnnModel -Corpus $corpus -HiddenSize 8 -Seed 42
         $b = New-RnnModel -Corpus $corpus -HiddenSize 8 -Seed 42
-        $a.W_hh.data[float]().ToArray() | Should -Be ($b.W_hh.data[float]().ToArray())
+        $a.GetParameter('layers.0.W_hh').data[float]().ToArray() | Should -Be ($b.GetParameter('layers.0.W_hh').data[float]().ToArray())
     }
     It 'prints cell type, sizes, parameters, epochs and perplexity' {
         $text = New-RnnModel -Corpus $corpus -HiddenSize 16 | Format-Table | Out-String
-        $text | Should -Match 'Cell\s+Hidden\s+Vocabulary\s+Parameters\s+Epochs\s+Perplexity'
-        $text | Should -Match 'RNN\s+16\s+9\s+569\s+0'
+        $text | Should -Match 'Cell\s+Layers\s+Hidden\s+Vocabulary\s+Parameters\s+Epochs\s+Perplexity'
+        $text | Should -Match 'RNN\s+1\s+16\s+9\s+569\s+0'
     }
     It 'rejects a device other than the CPU' {
         { New-RnnModel -Corpus $corpus -Device cuda } | Should -Throw -ErrorId 'DeviceNotSupported*'
@@ -82,11 +82,21 @@ Describe 'Start-RnnTraining' {
         $model = $corpus | Start-RnnTraining @fast -Sampling Consecutive
         $model.History[-1].Sampling | Should -Be 'Consecutive'
     }
-    It 'stops a diverging run with an error naming the epoch and emits no model' {
-        $out = $null
-        $err = { $script:out = $corpus | Start-RnnTraining @fast -LearningRate 1e38 -ClipTheta 1e30 } | Should -Throw -ErrorId 'TrainingDiverged*' -PassThru
+    It 'stops a diverging run (-LearningRate <Rate>) with an error naming the epoch, emits no model, restores the model' -TestCases @(
+        @{ Rate = 1e10 }, @{ Rate = 1e30 }, @{ Rate = 1e4 }
+    ) {
+        $model = $corpus | New-RnnModel -HiddenSize 16 -Seed 1
+        $before = $model.W_hq.data[float]().ToArray()
+        $script:out = $null
+        $err = { $script:out = $model | Start-RnnTraining -Epochs 3 -NumSteps 9 -BatchSize 8 -ReportEvery 0 -LearningRate $Rate } | Should -Throw -ErrorId 'TrainingDiverged*' -PassThru
         $err.Exception.Message | Should -Match 'epoch 1'
+        $err.CategoryInfo.Category | Should -Be 'InvalidResult'
         $script:out | Should -BeNullOrEmpty
+        $model.W_hq.data[float]().ToArray() | Should -Be $before
+        $model.EpochsTrained | Should -Be 0
+    }
+    It 'rejects a learning rate float32 training cannot take' {
+        { $corpus | Start-RnnTraining @fast -LearningRate 1e300 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
     }
     It 'rejects a corpus too short for one minibatch' {
         $short = New-TextFile "$TestDrive/short.txt" 'abcdefg' | Import-LyricsCorpus

@@ -1,33 +1,38 @@
 <#
 .SYNOPSIS
-    The book's configuration, timed: both samplings, perplexity at every report, samples, memory, and the
-    achieved fraction of this machine's matrix-product rate. Prints figures; asserts nothing.
+    Times and scores the chapter's models in one run, side by side with the book's own PyTorch code when it is
+    present: seconds per epoch, perplexity at every report, samples, memory, and the fraction of this machine's
+    matrix-product rate reached. Prints figures; asserts nothing.
+.PARAMETER Quick
+    A few epochs per configuration: a side-by-side speed check in a couple of minutes, not the book's quality.
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
-    [int] $Epochs = 250,
-    [long] $Seed = 1,
-    [int] $ThreadCount = [Environment]::ProcessorCount
+    [switch] $Quick,
+    [long[]] $Seed = @(1, 2),
+    [int] $ThreadCount = [Environment]::ProcessorCount,
+    [string] $PeerScript = (Join-Path $PSScriptRoot '../../shared/peers/book_rnn.py'),
+    [string] $Python = '/usr/bin/python3'
 )
 $ErrorActionPreference = 'Stop'
+$PSStyle.OutputRendering = 'PlainText'
 Import-Module $ModulePath
-$torch = [TorchSharp.torch]
+$rnnEpochs = if ($Quick) { 10 } else { 250 }
+$gatedEpochs = if ($Quick) { 10 } else { 160 }
 
 # RSS after a full GC and malloc_trim: what is live, without what the allocators merely keep cached.
 Add-Type -Namespace Native -Name Libc -MemberDefinition '[DllImport("libc")] public static extern int malloc_trim(System.UIntPtr pad);'
+function Get-RssMiB([string] $Field) {
+    $line = Select-String -Path /proc/self/status -Pattern "^${Field}:\s+(\d+) kB" | Select-Object -First 1
+    [math]::Round([long]$line.Matches[0].Groups[1].Value / 1024, 1)
+}
 function Get-LiveRssMiB {
     [GC]::Collect(); [GC]::WaitForPendingFinalizers()
     $null = [Native.Libc]::malloc_trim([UIntPtr]::Zero)
     Get-RssMiB 'VmRSS'
 }
 
-function Get-RssMiB([string] $Field) {
-    $line = Select-String -Path /proc/self/status -Pattern "^${Field}:\s+(\d+) kB" | Select-Object -First 1
-    [math]::Round([long]$line.Matches[0].Groups[1].Value / 1024, 1)
-}
-
-# The rate this machine reaches on the epoch's biggest product, measured in this same run, timed in C#
-# so that no PowerShell overhead counts.
+# The rate this machine reaches on the epoch's biggest product, measured in this run, timed in C#.
 Add-Type -CompilerOptions '-nowarn:CS1701' -ReferencedAssemblies ([TorchSharp.torch].Assembly.Location), System.Runtime -TypeDefinition @'
 public static class MatMulRate
 {
@@ -47,36 +52,107 @@ public static class MatMulRate
     }
 }
 '@
-function Measure-MatMul {
-    $torch::set_num_threads($ThreadCount)
-    [MatMulRate]::GigaflopsPerSecond(1120, 256, 1027, 40)
+
+function Get-Median([double[]] $values) { ($values | Sort-Object)[[int][math]::Floor($values.Count / 2)] }
+
+# Trains one configuration with the module's own classes; returns its figures.
+function Measure-Ours([string] $Cell, [string] $Sampling, [string] $Optimizer, [int] $Epochs, [long] $RunSeed, [switch] $Memory, [double] $StopBelow = 0) {
+    $settings = [PSCharRnn.Training.ModelSettings]@{ Cell = $Cell; HiddenSize = 256 }
+    $model = $settings.Create($corpus.Vocabulary, $RunSeed, [TorchSharp.torch]::CPU)
+    $options = [PSCharRnn.Training.TrainingOptions]@{ Epochs = $Epochs; Sampling = $Sampling; Optimizer = $Optimizer; Seed = $RunSeed; ThreadCount = $ThreadCount; ReportEvery = 0 }
+    $trainer = [PSCharRnn.Training.Trainer]::new($model, $corpus, $options)
+    $rss = @{}; $live = @{}
+    $stop = [Threading.CancellationTokenSource]::new()
+    $trainer.EpochCompleted = {
+        param($run, $record)
+        if ($Memory -and ($run -eq 50 -or $run -eq $Epochs)) { $rss[$run] = Get-RssMiB 'VmRSS'; $live[$run] = Get-LiveRssMiB }
+        if ($record.Perplexity -le $StopBelow) { $stop.Cancel() }
+    }
+    try { $trainer.Train($stop.Token) } catch [OperationCanceledException] { }
+    $seconds = @($model.History.Seconds)
+    $result = [pscustomobject]@{
+        Model = "$Cell $Optimizer"; Sampling = $Sampling; Seed = $RunSeed; Epochs = $model.EpochsTrained
+        SecondsPerEpoch = Get-Median ($seconds | Select-Object -Skip 1); FirstEpoch = $seconds[0]
+        Perplexity = $model.Perplexity; History = $model.History
+        Samples = @('分开', '不分开' | ForEach-Object { [PSCharRnn.Generation.Predictor]::Predict($model, $_, 50) })
+        Rss = $rss; Live = $live
+    }
+    $model.Dispose()
+    $result
+}
+
+# Runs the book's PyTorch code for the same configuration; null when its PyTorch is missing.
+function Measure-Peer([string[]] $Arguments) {
+    if (-not $script:peerReady) { return $null }
+    $env:OMP_WAIT_POLICY = 'PASSIVE'
+    try { $out = & $Python $PeerScript --zip $zip --threads $ThreadCount @Arguments 2>&1 }
+    finally { $env:OMP_WAIT_POLICY = $null }
+    $last = $out | Select-String '^sec/epoch (\S+) ppl (\S+)' | Select-Object -Last 1
+    if (-not $last) { Write-Warning "The peer printed no result: $($out | Select-Object -Last 3)"; return $null }
+    [pscustomobject]@{ SecondsPerEpoch = [double]$last.Matches[0].Groups[1].Value; Perplexity = [double]$last.Matches[0].Groups[2].Value }
 }
 
 $corpus = Import-LyricsCorpus
-$gflops = Measure-MatMul
-"machine: $([Environment]::ProcessorCount) cores, $ThreadCount threads, GOMP_SPINCOUNT=$([PSCharRnn.Native.NativeEnvironment]::Get('GOMP_SPINCOUNT')), OMP_WAIT_POLICY=$([PSCharRnn.Native.NativeEnvironment]::Get('OMP_WAIT_POLICY'))"
-"matmul 1120x256 . 256x1027: {0:F1} GFLOP/s; one epoch's 17.6 GFLOP at that rate: {1:F3} s" -f $gflops, (17.6 / $gflops)
+$zip = $corpus.Sources[0]
+[TorchSharp.torch]::set_num_threads($ThreadCount)
+$gflops = [MatMulRate]::GigaflopsPerSecond(1120, 256, 1027, 40)
+$cpu = (Select-String -Path /proc/cpuinfo -Pattern '^model name\s+:\s+(.*)' | Select-Object -First 1).Matches[0].Groups[1].Value
+$script:peerReady = (Test-Path $PeerScript) -and (Test-Path $Python) -and $(& $Python -c 'import torch' 2>$null; $LASTEXITCODE -eq 0)
+"date: $(Get-Date -Format 'yyyy-MM-dd HH:mm'); machine: $cpu, $([Environment]::ProcessorCount) cores, $ThreadCount threads, GOMP_SPINCOUNT=$([PSCharRnn.Native.NativeEnvironment]::Get('GOMP_SPINCOUNT'))"
+"matmul 1120x256 . 256x1027: {0:F1} GFLOP/s; the RNN epoch's 17.6 GFLOP at that rate: {1:F3} s" -f $gflops, (17.6 / $gflops)
+if ($script:peerReady) { "peers: $PeerScript on $(& $Python -c 'import torch; print(\"PyTorch\", torch.__version__)'), OMP_WAIT_POLICY=PASSIVE" }
+else { "peers: not run (needs $PeerScript and PyTorch for $Python: apt-get install -y python3-torch)" }
+
+$rows = [Collections.Generic.List[object]]::new()
+function Add-Row($Ours, [string] $PeerName, $Peer) {
+    $rows.Add([pscustomobject]@{
+        Configuration = "$($Ours.Model), $($Ours.Sampling)"; Epochs = $Ours.Epochs
+        'Ours s/epoch' = '{0:F3}' -f $Ours.SecondsPerEpoch; 'Ours ppl' = '{0:F3}' -f $Ours.Perplexity
+        Peer = $PeerName; 'Peer s/epoch' = if ($Peer) { '{0:F3}' -f $Peer.SecondsPerEpoch }; 'Peer ppl' = if ($Peer) { '{0:F3}' -f $Peer.Perplexity }
+        'Peer/ours' = if ($Peer) { '{0:F2}x' -f ($Peer.SecondsPerEpoch / $Ours.SecondsPerEpoch) }
+    })
+}
 
 foreach ($sampling in 'Random', 'Consecutive') {
-    $model = [PSCharRnn.Model.RnnModel]::new($corpus.Vocabulary, 256, $Seed, $null, [TorchSharp.torch+ScalarType]::Float32)
-    $options = [PSCharRnn.Training.TrainingOptions]@{ Epochs = $Epochs; Sampling = $sampling; Seed = $Seed; ThreadCount = $ThreadCount }
-    $trainer = [PSCharRnn.Training.Trainer]::new($model, $corpus, $options)
-    $rss = @{}; $live = @{}
-    $trainer.EpochCompleted = { param($run, $record) if ($run % 50 -eq 0) { $rss[$run] = Get-RssMiB 'VmRSS'; $live[$run] = Get-LiveRssMiB } }
-    $watch = [Diagnostics.Stopwatch]::StartNew()
-    $trainer.Train([Threading.CancellationToken]::None)
-    $total = $watch.Elapsed.TotalSeconds
-    $perEpoch = ($model.History | Measure-Object Seconds -Average).Average
+    $r = Measure-Ours RNN $sampling SGD $rnnEpochs $Seed[0] -Memory
     ''
-    "== $sampling sampling, $Epochs epochs, hidden 256, batch 32, 35 steps"
-    "seconds per epoch {0:F3} (median {1:F3}), total {2:F1} s, achieved {3:P0} of the matmul rate" -f $perEpoch,
-        (($model.History.Seconds | Sort-Object)[[int]($model.History.Count / 2)]), $total, ((17.6 / $gflops) / $perEpoch)
-    $model.History | Where-Object { $_.Epoch % 50 -eq 0 } | ForEach-Object { $_.ReportLine }
-    $model.History[-1].Samples | ForEach-Object { " - $_" }
-    $first = ($rss.Keys | Sort-Object | Select-Object -First 1)
-    "RSS MiB at epoch {0}: {1}; at epoch {2}: {3} ({4:+0.0;-0.0}%); peak {5}" -f $first, $rss[$first], $Epochs, $rss[$Epochs],
-        (100 * ($rss[$Epochs] - $rss[$first]) / $rss[$first]), (Get-RssMiB 'VmHWM')
-    "live RSS MiB (after GC and malloc_trim) at epoch {0}: {1}; at epoch {2}: {3} ({4:+0.0;-0.0}%)" -f $first, $live[$first], $Epochs, $live[$Epochs],
-        (100 * ($live[$Epochs] - $live[$first]) / $live[$first])
-    $model.Dispose()
+    "== RNN (section 6.4), $sampling sampling, SGD lr 100, seed $($r.Seed), $($r.Epochs) epochs"
+    "seconds per epoch: median {0:F3} after a first epoch of {1:F3}; {2:P0} of the matmul-rate bound" -f $r.SecondsPerEpoch, $r.FirstEpoch, ((17.6 / $gflops) / $r.SecondsPerEpoch)
+    $r.History | Where-Object { $_.Epoch % 50 -eq 0 -or $_.Epoch -eq $r.Epochs } | ForEach-Object { $_.ReportLine }
+    $r.Samples | ForEach-Object { " - $_" }
+    if ($r.Rss.Count -eq 2) {
+        $first, $last = $r.Rss.Keys | Sort-Object
+        "RSS MiB at epoch {0}: {1}, at {2}: {3} ({4:+0.0;-0.0}%); live (after GC and malloc_trim) {5} -> {6} ({7:+0.0;-0.0}%); peak {8}" -f $first, $r.Rss[$first], $last, $r.Rss[$last],
+            (100 * ($r.Rss[$last] - $r.Rss[$first]) / $r.Rss[$first]), $r.Live[$first], $r.Live[$last], (100 * ($r.Live[$last] - $r.Live[$first]) / $r.Live[$first]), (Get-RssMiB 'VmHWM')
+    }
+    $peerArgs = @('--epochs', $rnnEpochs, '--report', $rnnEpochs) + $(if ($sampling -eq 'Consecutive') { '--consecutive' })
+    Add-Row $r 'scratch RNN (6.4)' (Measure-Peer $peerArgs)
+    Add-Row $r 'nn.RNN + Adam (6.5)' (Measure-Peer ($peerArgs + '--concise'))
 }
+
+foreach ($cell in 'GRU', 'LSTM') {
+    foreach ($s in $Seed) {
+        $r = Measure-Ours $cell Consecutive SGD $gatedEpochs $s
+        ''
+        "== $cell (section $(if ($cell -eq 'GRU') { '6.7' } else { '6.8' })), consecutive sampling, SGD lr 100, seed $s, $($r.Epochs) epochs (the book: $(if ($cell -eq 'GRU') { '1.44' } else { '4.27' }) at 160)"
+        "seconds per epoch: median {0:F3} after a first epoch of {1:F3}" -f $r.SecondsPerEpoch, $r.FirstEpoch
+        $r.History | Where-Object { $_.Epoch % 40 -eq 0 -or $_.Epoch -eq $r.Epochs } | ForEach-Object { $_.ReportLine }
+        $r.Samples | ForEach-Object { " - $_" }
+        if ($s -eq $Seed[0]) {
+            $peerArgs = '--cell', $cell.ToLower(), '--consecutive', '--epochs', $gatedEpochs, '--report', $gatedEpochs
+            Add-Row $r "scratch $cell" (Measure-Peer $peerArgs)
+            $concise = Measure-Peer ($peerArgs + '--concise')
+            Add-Row $r "nn.$cell + Adam" $concise
+        }
+    }
+    $r = Measure-Ours $cell Consecutive Adam $gatedEpochs $Seed[0] -StopBelow 1.05
+    ''
+    "== $cell with Adam lr 0.01, consecutive, seed $($Seed[0]): perplexity {0:F3} after {1} epochs{2}" -f $r.Perplexity, $r.Epochs, $(if ($r.Perplexity -le 1.05) { ' (stopped on reaching 1.05)' } else { '' })
+    "seconds per epoch: median {0:F3}" -f $r.SecondsPerEpoch
+    $r.Samples | ForEach-Object { " - $_" }
+    Add-Row $r "nn.$cell + Adam" $concise
+}
+
+''
+'== Side by side, this run (Peer/ours above 1: we are faster)'
+$rows | Format-Table -AutoSize | Out-String -Width 200

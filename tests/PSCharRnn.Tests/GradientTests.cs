@@ -11,25 +11,49 @@ public class GradientTests
     private static readonly long[,] Inputs = { { 0, 1 }, { 2, 3 }, { 4, 0 } };           // [T=3, B=2]
     private static readonly long[] Targets = { 1, 2, 3, 4, 0, 1 };                      // time-major
 
-    [Fact]
-    public void AutogradGradientsMatchFiniteDifferencesForEveryParameter()
+    public static TheoryData<CellType, int> CellsAndLayers => new()
+    {
+        { CellType.RNN, 1 }, { CellType.RNN, 2 }, { CellType.GRU, 1 }, { CellType.GRU, 2 }, { CellType.LSTM, 1 }, { CellType.LSTM, 2 },
+    };
+
+    /// <summary>A random initial state that requires gradients, as a carried state would be without its detach.</summary>
+    private static RecurrentState RandomState(RnnModel model, ScalarType dtype, long seed)
+    {
+        using var generator = new Generator((ulong)seed);
+        Tensor[] Layers() => Enumerable.Range(0, model.NumLayers)
+            .Select(_ => (randn(2, model.HiddenSize, dtype, generator: generator) * 0.5).requires_grad_()).ToArray();
+        return new RecurrentState(Layers(), model.Description.HasMemoryCell ? Layers() : null);
+    }
+
+    private static IEnumerable<Tensor> All(RecurrentState s) => s.Cells is null ? s.Hidden : s.Hidden.Concat(s.Cells);
+
+    /// <summary>The loss plus a weighted sum of the last state, so that the state's own gradient path is checked too.</summary>
+    private static Tensor Objective(Tensor logits, RecurrentState last, Tensor targets, IReadOnlyList<Tensor> stateWeights) =>
+        All(last).Zip(stateWeights).Aggregate(nn.functional.cross_entropy(logits, targets), (sum, p) => sum + (p.First * p.Second).sum());
+
+    [Theory]
+    [MemberData(nameof(CellsAndLayers))]
+    public void GradientsMatchFiniteDifferencesForEveryParameterAndTheInitialState(CellType cell, int layers)
     {
         using var scope = NewDisposeScope();
-        using var model = Tiny.Model(vocabulary: 5, hidden: 4, seed: 7, ScalarType.Float64, scale: 60);
-        var inputs = tensor(Inputs);
-        var targets = tensor(Targets);
+        using var model = Tiny.Model(vocabulary: 5, hidden: 3, seed: 7, ScalarType.Float64, scale: 40, cell, layers);
+        var (inputs, targets) = (tensor(Inputs), tensor(Targets));
+        var state = RandomState(model, ScalarType.Float64, 3);
+        var weights = All(state).Select(t => randn_like(t)).ToList();
         double Loss()
         {
             using var _ = no_grad();
-            return LanguageModelLoss.Compute(model, inputs, targets, model.InitialState(2)).Loss.ToDouble();
+            var (logits, last) = model.Forward(inputs, state);
+            return Objective(logits, last, targets, weights).ToDouble();
         }
 
-        var (loss, _) = LanguageModelLoss.Compute(model, inputs, targets, model.InitialState(2));
-        var gradients = autograd.grad(new[] { loss }, model.Parameters);
+        var (logits, last) = model.Forward(inputs, state);
+        var wrt = model.NamedParameters.Select(p => (p.Name, (Tensor)p.Value)).Concat(All(state).Select((s, i) => ($"state {i}", s))).ToList();
+        var gradients = autograd.grad(new[] { Objective(logits, last, targets, weights) }, wrt.Select(w => w.Item2).ToList());
         const double eps = 1e-6;
-        for (int p = 0; p < model.Parameters.Length; p++)
+        for (int p = 0; p < wrt.Count; p++)
         {
-            var flat = model.Parameters[p].view(-1);
+            var flat = wrt[p].Item2.view(-1);
             var analytic = gradients[p].reshape(-1);
             for (long k = 0; k < flat.numel(); k++)
             {
@@ -40,9 +64,32 @@ public class GradientTests
                 using (no_grad()) flat[k].add_(eps);
                 double numeric = (plus - minus) / (2 * eps);
                 Assert.True(Math.Abs(numeric - analytic[k].ToDouble()) < 1e-7 + 1e-5 * Math.Abs(numeric),
-                    $"{RnnModel.ParameterNames[p]}[{k}]: autograd {analytic[k].ToDouble()}, finite difference {numeric}");
+                    $"{cell} x{layers} {wrt[p].Item1}[{k}]: analytic {analytic[k].ToDouble()}, finite difference {numeric}");
             }
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(CellsAndLayers))]
+    public void FastLayersEqualTheBooksOneHotStepsInOutputsAndEveryGradient(CellType cell, int layers)
+    {
+        using var scope = NewDisposeScope();
+        using var model = Tiny.Model(vocabulary: 5, hidden: 4, seed: 3, scale: 30, cell: cell, layers: layers);
+        var (inputs, targets) = (tensor(Inputs), tensor(Targets));
+        var state = RandomState(model, ScalarType.Float32, 5);
+        var weights = All(state).Select(t => randn_like(t)).ToList();
+        var wrt = model.Parameters.Cast<Tensor>().Concat(All(state)).ToArray();
+
+        var (fast, fastState) = model.Forward(inputs, state);
+        var (book, bookState) = BookReference.Forward(model, inputs, state);
+        Assert.True(fast.allclose(book, rtol: 1e-5, atol: 1e-6));
+        foreach (var (a, b) in All(fastState).Zip(All(bookState))) Assert.True(a.allclose(b, rtol: 1e-5, atol: 1e-6));
+
+        var fastGradients = autograd.grad(new[] { Objective(fast, fastState, targets, weights) }, wrt);
+        var bookGradients = autograd.grad(new[] { Objective(book, bookState, targets, weights) }, wrt);
+        for (int p = 0; p < wrt.Length; p++)
+            Assert.True(fastGradients[p].allclose(bookGradients[p], rtol: 1e-4, atol: 1e-6),
+                p < model.NamedParameters.Count ? model.NamedParameters[p].Name : $"initial state {p - model.NamedParameters.Count}");
     }
 
     [Fact]
@@ -50,48 +97,66 @@ public class GradientTests
     {
         using var scope = NewDisposeScope();
         using var model = Tiny.Model(vocabulary: 6, hidden: 3, seed: 1);
+        var wXh = model.GetParameter("layers.0.W_xh");
         var x = tensor(new long[] { 0, 5, 2, 2 });
-        var product = nn.functional.one_hot(x, 6).to(ScalarType.Float32).matmul(model.W_xh);
-        var lookup = model.W_xh.index_select(0, x);
-        Assert.True(product.allclose(lookup, rtol: 0, atol: 0));
+        var product = nn.functional.one_hot(x, 6).to(ScalarType.Float32).matmul(wXh);
+        Assert.True(product.allclose(wXh.index_select(0, x), rtol: 0, atol: 0));
     }
 
     [Fact]
-    public void FastForwardEqualsTheBooksOneHotStepsInOutputsAndGradients()
+    public void DropoutActsOnlyBetweenLayersAndOnlyWhileTraining()
     {
         using var scope = NewDisposeScope();
-        using var model = Tiny.Model(vocabulary: 5, hidden: 4, seed: 3, scale: 30);
+        using var model = Tiny.Model(vocabulary: 5, hidden: 16, seed: 3, scale: 30, cell: CellType.LSTM, layers: 2);
+        model.Dropout = 0.5;
         var inputs = tensor(Inputs);
-        var targets = tensor(Targets);
-        var state = randn(2, 4).requires_grad_();
-        var wrt = model.Parameters.Append(state).ToArray();
-
-        var (fast, fastState) = RnnCell.Forward(model, inputs, state);
-        var (book, bookState) = RnnCell.ForwardOneHot(model, inputs, state);
-        Assert.True(fast.allclose(book, rtol: 1e-5, atol: 1e-6));
-        Assert.True(fastState.allclose(bookState, rtol: 1e-5, atol: 1e-6));
-
-        // The last state feeds the loss too, as it does through a carried state in consecutive sampling.
-        var fastGradients = autograd.grad(new[] { nn.functional.cross_entropy(fast, targets) + fastState.sum() }, wrt);
-        var bookGradients = autograd.grad(new[] { nn.functional.cross_entropy(book, targets) + bookState.sum() }, wrt);
-        for (int p = 0; p < wrt.Length; p++)
-            Assert.True(fastGradients[p].allclose(bookGradients[p], rtol: 1e-4, atol: 1e-6), p < 5 ? RnnModel.ParameterNames[p] : "initial state");
+        using var _ = no_grad();
+        var (plain, _) = model.Forward(inputs, model.InitialState(2));
+        var (book, _) = BookReference.Forward(model, inputs, model.InitialState(2));
+        Assert.True(plain.allclose(book, rtol: 1e-5, atol: 1e-6));                      // no generator: no dropout
+        using var g1 = new Generator(1);
+        using var g2 = new Generator(1);
+        var (dropped, _) = model.Forward(inputs, model.InitialState(2), g1);
+        var (again, _) = model.Forward(inputs, model.InitialState(2), g2);
+        Assert.False(dropped.allclose(plain, rtol: 1e-3, atol: 1e-4));
+        Assert.True(dropped.allclose(again, rtol: 0, atol: 0));                                  // the same seed drops the same units
     }
 
-    [Fact]
-    public void ParametersHaveTheBooksShapesAndInitialisation()
+    [Theory]
+    [InlineData(CellType.RNN, 1, new[] { "layers.0.W_xh", "layers.0.W_hh", "layers.0.b_h", "W_hq", "b_q" })]
+    [InlineData(CellType.GRU, 1, new[] { "layers.0.W_xz", "layers.0.W_hz", "layers.0.b_z", "layers.0.W_xr", "layers.0.W_hr", "layers.0.b_r", "layers.0.W_xh", "layers.0.W_hh", "layers.0.b_h", "W_hq", "b_q" })]
+    public void ParametersHaveTheBooksNamesInItsOrder(CellType cell, int layers, string[] names)
+    {
+        using var model = Tiny.Model(vocabulary: 4, hidden: 3, seed: 1, cell: cell, layers: layers);
+        Assert.Equal(names, model.NamedParameters.Select(p => p.Name));
+    }
+
+    [Theory]
+    [InlineData(CellType.RNN)]
+    [InlineData(CellType.GRU)]
+    [InlineData(CellType.LSTM)]
+    public void ParametersHaveTheBooksShapesAndInitialisation(CellType cell)
     {
         using var scope = NewDisposeScope();
-        using var model = Tiny.Model(vocabulary: 300, hidden: 200, seed: 5);
-        Assert.Equal(new long[] { 300, 200 }, model.W_xh.shape);
-        Assert.Equal(new long[] { 200, 200 }, model.W_hh.shape);
-        Assert.Equal(new long[] { 200 }, model.b_h.shape);
+        using var model = Tiny.Model(vocabulary: 300, hidden: 200, seed: 5, cell: cell, layers: 2);
+        int gates = model.Description.Gates.Count;
+        Assert.Equal(gates * 3 * 2 + 2, model.Parameters.Length);
+        string g = model.Description.Gates[0];
+        Assert.Equal(new long[] { 300, 200 }, model.GetParameter($"layers.0.W_x{g}").shape);
+        Assert.Equal(new long[] { 200, 200 }, model.GetParameter($"layers.0.W_h{g}").shape);
+        Assert.Equal(new long[] { 200, 200 }, model.GetParameter($"layers.1.W_x{g}").shape);
         Assert.Equal(new long[] { 200, 300 }, model.W_hq.shape);
         Assert.Equal(new long[] { 300 }, model.b_q.shape);
-        Assert.Equal(0, model.b_h.abs().sum().ToDouble());
-        Assert.Equal(0, model.b_q.abs().sum().ToDouble());
-        Assert.InRange(model.W_xh.std().ToDouble(), 0.0095, 0.0105);
-        Assert.InRange(model.W_xh.mean().ToDouble(), -0.0005, 0.0005);
-        Assert.All(model.Parameters, p => Assert.True(p.requires_grad));
+        foreach (var (name, p) in model.NamedParameters)
+        {
+            var expected = model.Description.Parameters.Single(s => s.Name == name).Shape;
+            Assert.Equal(expected, p.shape);
+            Assert.True(p.requires_grad, name);
+            if (p.shape.Length == 1)
+                Assert.Equal(0, p.abs().sum().ToDouble());
+            else
+                Assert.InRange(p.std().ToDouble(), 0.0095, 0.0105);
+        }
+        Assert.Equal(model.Description.ParameterCount, model.Parameters.Sum(p => p.numel()));
     }
 }

@@ -9,9 +9,12 @@ internal static class Tiny
 {
     public static LyricsCorpus Corpus(string text) => new(text, new[] { "test" });
 
-    public static RnnModel Model(int vocabulary, int hidden, long seed, ScalarType dtype = ScalarType.Float32, double scale = 1)
+    public static Vocabulary Letters(int count) => new(Enumerable.Range(0, count).Select(i => ((char)('a' + i)).ToString()));
+
+    public static RnnModel Model(int vocabulary, int hidden, long seed, ScalarType dtype = ScalarType.Float32, double scale = 1,
+        CellType cell = CellType.RNN, int layers = 1)
     {
-        var model = new RnnModel(new Vocabulary(Enumerable.Range(0, vocabulary).Select(i => ((char)('a' + i)).ToString())), hidden, seed, dtype: dtype);
+        var model = new RnnModel(Letters(vocabulary), new ModelDescription(cell, vocabulary, hidden, layers), seed, dtype: dtype);
         if (scale != 1)
             using (no_grad())
                 foreach (var p in model.Parameters) p.mul_(scale);

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using PSCharRnn.Corpus;
 using PSCharRnn.Model;
+using PSCharRnn.Training;
 
 namespace PSCharRnn.Commands;
 
@@ -21,10 +22,24 @@ public sealed class NewRnnModelCommand : PSCharRnnCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Vocabulary { get; set; } = Array.Empty<string>();
 
-    /// <summary>Hidden units (the book uses 256).</summary>
+    /// <summary>The recurrent cell: RNN (section 6.4), GRU (6.7) or LSTM (6.8).</summary>
+    [Parameter]
+    public CellType CellType { get; set; } = CellType.RNN;
+
+    /// <summary>Hidden units per layer (the book uses 256).</summary>
     [Parameter]
     [ValidateRange(1, 8192)]
     public int HiddenSize { get; set; } = 256;
+
+    /// <summary>Stacked recurrent layers (section 6.9); each reads the hidden states of the one below.</summary>
+    [Parameter]
+    [ValidateRange(1, ModelDescription.MaxLayers)]
+    public int NumLayers { get; set; } = 1;
+
+    /// <summary>Probability of zeroing a unit between stacked layers while training (0: none); prediction never drops.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 0.99)]
+    public double Dropout { get; set; }
 
     /// <summary>Seed for the initial weights; the same seed gives the same model.</summary>
     [Parameter]
@@ -34,6 +49,7 @@ public sealed class NewRnnModelCommand : PSCharRnnCmdlet
     /// <summary>Where the tensors live; only 'cpu' is available.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DeviceArgument))]
     public string Device { get; set; } = DeviceArgument.Cpu;
 
     protected override void ProcessRecord() => Run(() =>
@@ -41,9 +57,9 @@ public sealed class NewRnnModelCommand : PSCharRnnCmdlet
         var vocabulary = ParameterSetName == CorpusSet
             ? Corpus.Vocabulary
             : new Vocabulary(Vocabulary.SelectMany(LyricsCorpus.Characters));
-        WriteObject(new RnnModel(vocabulary, HiddenSize, Seed, DeviceArgument.Parse(Device))
-        {
-            Corpus = ParameterSetName == CorpusSet ? Corpus : null,
-        });
+        var settings = new ModelSettings { Cell = CellType, HiddenSize = HiddenSize, NumLayers = NumLayers, Dropout = Dropout };
+        var model = settings.Create(vocabulary, Seed, DeviceArgument.Parse(Device));
+        model.Corpus = ParameterSetName == CorpusSet ? Corpus : null;
+        WriteObject(model);
     });
 }

@@ -2,7 +2,6 @@ using System.Management.Automation;
 using PSCharRnn.Corpus;
 using PSCharRnn.Generation;
 using PSCharRnn.Model;
-using PSCharRnn.Persistence;
 using PSCharRnn.Training;
 
 namespace PSCharRnn.Commands;
@@ -25,10 +24,28 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     [ValidateNotNull]
     public RnnModel Model { get; set; } = null!;
 
-    /// <summary>Hidden units of the new model (corpus input only).</summary>
+    /// <summary>The recurrent cell of a new model: RNN (default), GRU or LSTM. For a model input, it must be the model's.</summary>
+    [Parameter]
+    public CellType? CellType { get; set; }
+
+    /// <summary>Hidden units per layer of the new model (corpus input only).</summary>
     [Parameter(ParameterSetName = CorpusSet)]
     [ValidateRange(1, 8192)]
     public int HiddenSize { get; set; } = 256;
+
+    /// <summary>Stacked layers of a new model (default 1). For a model input, it must be the model's.</summary>
+    [Parameter]
+    [ValidateRange(1, ModelDescription.MaxLayers)]
+    public int? NumLayers { get; set; }
+
+    /// <summary>Probability of zeroing a unit between stacked layers while training (a new model's default is 0; a model input keeps its own unless given).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 0.99)]
+    public double? Dropout { get; set; }
+
+    /// <summary>SGD (the book's, default) or Adam (torch.optim.Adam, as the chapter's concise versions).</summary>
+    [Parameter]
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.SGD;
 
     /// <summary>Passes over the corpus.</summary>
     [Parameter]
@@ -45,14 +62,14 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     [ValidateRange(1, 100_000)]
     public int BatchSize { get; set; } = 32;
 
-    /// <summary>SGD step size (the book's 100 goes with the mean loss and clipping at 0.01).</summary>
+    /// <summary>Step size: by default 100 for SGD (the book's, with the mean loss and clipping at 0.01) and 0.01 for Adam. At most 1e30, what float32 training can take.</summary>
     [Parameter]
-    [ValidateRange(double.Epsilon, double.MaxValue)]
-    public double LearningRate { get; set; } = 100;
+    [ValidateRange(1e-30, 1e30)]
+    public double? LearningRate { get; set; }
 
-    /// <summary>Largest global L2 norm of the gradients.</summary>
+    /// <summary>Largest global L2 norm of the gradients (applies to both optimizers).</summary>
     [Parameter]
-    [ValidateRange(double.Epsilon, double.MaxValue)]
+    [ValidateRange(1e-30, 1e30)]
     public double ClipTheta { get; set; } = 0.01;
 
     /// <summary>Random: shuffled windows, fresh state per minibatch. Consecutive: state carried across minibatches.</summary>
@@ -87,6 +104,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     /// <summary>Where a new model's tensors live; only 'cpu' is available.</summary>
     [Parameter(ParameterSetName = CorpusSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DeviceArgument))]
     public string Device { get; set; } = DeviceArgument.Cpu;
 
     /// <summary>A model file written atomically every -CheckpointEvery epochs, at the end, and on Ctrl+C.</summary>
@@ -101,30 +119,33 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
 
     protected override void ProcessRecord() => Run(() =>
     {
-        var model = ParameterSetName == ModelSet
-            ? Model
-            : new RnnModel(Corpus.Vocabulary, HiddenSize, Seed, DeviceArgument.Parse(Device)) { Corpus = Corpus };
+        RnnModel model;
+        if (ParameterSetName == ModelSet)
+        {
+            model = Model;
+            ModelSettings.CheckStructure(model, CellType, NumLayers);
+            if (Dropout is double dropout) model.Dropout = dropout;
+        }
+        else
+        {
+            var settings = new ModelSettings { Cell = CellType ?? global::PSCharRnn.Model.CellType.RNN, HiddenSize = HiddenSize, NumLayers = NumLayers ?? 1, Dropout = Dropout ?? 0 };
+            model = settings.Create(Corpus.Vocabulary, Seed, DeviceArgument.Parse(Device));
+            model.Corpus = Corpus;
+        }
         var corpus = ParameterSetName == CorpusSet ? Corpus : Corpus ?? Model.Corpus
             ?? throw new PSCharRnnException("CorpusRequired", ErrorCategory.InvalidArgument, Model,
                 "This model remembers no corpus (it was made from a vocabulary or loaded from a file): give one with -Corpus.");
-        var trainer = new Trainer(model, corpus, Options(model));
         string? checkpoint = CheckpointPath is null ? null : GetUnresolvedProviderPathFromPSPath(CheckpointPath);
         if (checkpoint is not null && !ShouldProcess(checkpoint, "Write training checkpoints")) checkpoint = null;
-        var progress = new TrainingProgress(this, trainer.Options);
-        trainer.EpochCompleted = (run, record) =>
+        var trainer = new Trainer(model, corpus, Options(model))
         {
-            progress.OnEpoch(run, record);
-            if (checkpoint is not null && (run % CheckpointEvery == 0 || run == Epochs)) ModelFile.Save(model, checkpoint);
+            Checkpoint = checkpoint is null ? null : new CheckpointPolicy(checkpoint, CheckpointEvery),
         };
+        var progress = new TrainingProgress(this, trainer.Options);
+        trainer.EpochCompleted = progress.OnEpoch;
         try
         {
             trainer.Train(Cancellation);
-        }
-        catch (OperationCanceledException) when (checkpoint is not null)
-        {
-            // Stopped at a minibatch boundary: keep what was learned so far before stopping.
-            ModelFile.Save(model, checkpoint);
-            throw;
         }
         finally
         {
@@ -146,6 +167,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
             Epochs = Epochs,
             NumSteps = NumSteps,
             BatchSize = BatchSize,
+            Optimizer = Optimizer,
             LearningRate = LearningRate,
             ClipTheta = ClipTheta,
             Sampling = Sampling,

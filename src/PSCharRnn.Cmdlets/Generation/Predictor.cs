@@ -32,7 +32,8 @@ public static class Predictor
         var state = model.InitialState(1);
         for (int t = 0; t < length + characters.Length - 1; t++)
         {
-            (var logits, state) = RnnCell.Step(model, output[^1], state);
+            // One time step through the same layers that training uses.
+            (var logits, state) = model.Forward(tensor(new long[] { output[^1] }, new long[] { 1, 1 }, device: model.Device), state);
             output.Add(t < characters.Length - 1
                 ? model.Vocabulary.IndexOf(characters[t + 1])
                 : (int)logits.argmax(1).ToInt64());

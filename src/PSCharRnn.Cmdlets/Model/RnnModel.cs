@@ -1,66 +1,99 @@
+using System.Management.Automation;
 using PSCharRnn.Corpus;
 using PSCharRnn.Training;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace PSCharRnn.Model;
 
+/// <summary>A parameter tensor with its name, e.g. 'layers.0.W_xh'.</summary>
+public sealed record NamedParameter(string Name, Parameter Value);
+
 /// <summary>
-/// The book's RNN from scratch: five explicit leaf tensors and nothing else. It owns native memory, so it
-/// is disposable; it also carries what a user wants to know about it later: vocabulary, history, settings.
+/// A character-level recurrent model from scratch: explicit named parameter tensors, layers of one cell type,
+/// and the output layer W_hq, b_q. It owns native memory, so it is disposable; it also carries what a user
+/// wants to know about it later: vocabulary, history, settings, and the optimizer's state.
 /// </summary>
 public sealed class RnnModel : IDisposable
 {
-    public const string RnnCellType = "RNN";
+    private readonly List<NamedParameter> named;
+    private double dropout;
 
     /// <summary>Weights ~ N(0, 0.01), biases 0, as the book's get_params.</summary>
-    public RnnModel(Vocabulary vocabulary, int hiddenSize, long? seed = null, Device? device = null, ScalarType dtype = ScalarType.Float32)
+    public RnnModel(Vocabulary vocabulary, ModelDescription description, long? seed = null, Device? device = null, ScalarType dtype = ScalarType.Float32)
+        : this(vocabulary, description, Initialise(description, seed, device ?? CPU, dtype))
     {
-        Native.TorchRuntime.EnsureLoaded();
-        Vocabulary = vocabulary;
-        HiddenSize = hiddenSize;
-        Device = device ?? CPU;
-        using var generator = seed is null ? null : new Generator((ulong)seed.Value);
-        int v = vocabulary.Count, h = hiddenSize;
-        Tensor Normal(long rows, long columns)
-        {
-            using var sample = randn(rows, columns, dtype, Device, generator: generator);
-            return (sample * 0.01).requires_grad_();
-        }
-        W_xh = Normal(v, h);
-        W_hh = Normal(h, h);
-        b_h = zeros(h, dtype, Device, requires_grad: true);
-        W_hq = Normal(h, v);
-        b_q = zeros(v, dtype, Device, requires_grad: true);
     }
 
-    /// <summary>Wraps existing tensors (e.g. loaded from a file); the model takes ownership of them.</summary>
-    public RnnModel(Vocabulary vocabulary, int hiddenSize, Tensor wXh, Tensor wHh, Tensor bH, Tensor wHq, Tensor bQ)
+    /// <summary>The book's single-layer RNN.</summary>
+    public RnnModel(Vocabulary vocabulary, int hiddenSize, long? seed = null, Device? device = null, ScalarType dtype = ScalarType.Float32)
+        : this(vocabulary, new ModelDescription(CellType.RNN, vocabulary.Count, hiddenSize), seed, device, dtype)
     {
+    }
+
+    /// <summary>Wraps existing tensors by name (e.g. loaded from a file); the model takes ownership of them.</summary>
+    public RnnModel(Vocabulary vocabulary, ModelDescription description, IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        if (description.VocabularySize != vocabulary.Count)
+            throw new ArgumentException($"The description's vocabulary size {description.VocabularySize} is not the vocabulary's {vocabulary.Count}.");
         Vocabulary = vocabulary;
-        HiddenSize = hiddenSize;
-        Device = wXh.device;
-        (W_xh, W_hh, b_h, W_hq, b_q) = (wXh, wHh, bH, wHq, bQ);
-        foreach (var p in Parameters) p.requires_grad_();
+        Description = description;
+        named = description.Parameters.Select(spec => new NamedParameter(spec.Name, new Parameter(tensors[spec.Name], requires_grad: true))).ToList();
+        Device = named[0].Value.device;
+        var byName = named.ToDictionary(p => p.Name, p => p.Value);
+        Layers = Enumerable.Range(0, description.NumLayers).Select(l =>
+        {
+            string prefix = ModelDescription.LayerPrefix(l);
+            List<Parameter> Of(string kind) => description.Gates.Select(g => byName[$"{prefix}{kind}{g}"]).ToList();
+            return new RecurrentLayer(description.Cell, Of("W_x"), Of("W_h"), Of("b_"));
+        }).ToList();
+        W_hq = byName["W_hq"];
+        b_q = byName["b_q"];
+    }
+
+    private static Dictionary<string, Tensor> Initialise(ModelDescription description, long? seed, Device device, ScalarType dtype)
+    {
+        Native.TorchRuntime.EnsureLoaded();
+        using var generator = seed is null ? null : new Generator((ulong)seed.Value);
+        return description.Parameters.ToDictionary(spec => spec.Name, spec =>
+        {
+            if (spec.Shape.Length == 1) return zeros(spec.Shape, dtype, device);
+            using var sample = randn(spec.Shape, dtype, device, generator: generator);
+            return sample * 0.01;
+        });
     }
 
     public Vocabulary Vocabulary { get; }
-    public int HiddenSize { get; }
+    public ModelDescription Description { get; }
+    public CellType CellType => Description.Cell;
+    public int NumLayers => Description.NumLayers;
+    public int HiddenSize => Description.HiddenSize;
     public int VocabularySize => Vocabulary.Count;
-    public string CellType => RnnCellType;
     public Device Device { get; }
 
-    public Tensor W_xh { get; }
-    public Tensor W_hh { get; }
-    public Tensor b_h { get; }
-    public Tensor W_hq { get; }
-    public Tensor b_q { get; }
+    /// <summary>The probability of zeroing a unit between stacked layers while training (0: none).</summary>
+    public double Dropout
+    {
+        get => dropout;
+        set => dropout = value is >= 0 and < 1
+            ? value
+            : throw new PSCharRnnException("DropoutOutOfRange", ErrorCategory.InvalidArgument, value, $"Dropout is a probability in [0, 1), not {value}.");
+    }
 
-    public Tensor[] Parameters => new[] { W_xh, W_hh, b_h, W_hq, b_q };
+    public IReadOnlyList<RecurrentLayer> Layers { get; }
+    public Parameter W_hq { get; }
+    public Parameter b_q { get; }
 
-    public static readonly IReadOnlyList<string> ParameterNames = new[] { "W_xh", "W_hh", "b_h", "W_hq", "b_q" };
+    /// <summary>Every parameter with its name, in the description's order.</summary>
+    public IReadOnlyList<NamedParameter> NamedParameters => named;
 
-    public long ParameterCount => Parameters.Sum(p => p.numel());
+    public Parameter[] Parameters => named.Select(p => p.Value).ToArray();
+
+    /// <summary>A parameter by its name, e.g. 'layers.0.W_xh' or 'W_hq'.</summary>
+    public Parameter GetParameter(string name) => named.First(p => p.Name == name).Value;
+
+    public long ParameterCount => Description.ParameterCount;
 
     /// <summary>The corpus the model was made from or last trained on, so a pipeline can train it without naming it again.</summary>
     public LyricsCorpus? Corpus { get; set; }
@@ -71,11 +104,42 @@ public sealed class RnnModel : IDisposable
     /// <summary>The settings of the last training run.</summary>
     public TrainingOptions? LastTraining { get; set; }
 
+    /// <summary>The optimizer and its state (Adam's moments), kept so that training resumes where it stopped.</summary>
+    public ModelOptimizer? Optimizer { get; set; }
+
     public int EpochsTrained => History.Count == 0 ? 0 : History[^1].Epoch;
 
     public double? Perplexity => History.Count == 0 ? null : History[^1].Perplexity;
 
-    public Tensor InitialState(long batchSize) => zeros(batchSize, HiddenSize, W_hh.dtype, Device);
+    public RecurrentState InitialState(long batchSize) => RecurrentState.Zeros(Description, batchSize, W_hq.dtype, Device);
+
+    /// <summary>
+    /// <paramref name="inputs"/>: [T, B] int64, time-major. Returns logits [T·B, V] (time-major) and the state after the
+    /// last step. With a <paramref name="dropoutGenerator"/> (training), dropout applies between stacked layers.
+    /// </summary>
+    public (Tensor Logits, RecurrentState State) Forward(Tensor inputs, RecurrentState state, Generator? dropoutGenerator = null)
+    {
+        var x = inputs;
+        var hidden = new Tensor[NumLayers];
+        var cells = Description.HasMemoryCell ? new Tensor[NumLayers] : null;
+        for (int l = 0; l < NumLayers; l++)
+        {
+            var (outputs, lastHidden, lastCell) = Layers[l].Forward(x, state.Hidden[l], state.Cells?[l]);
+            hidden[l] = lastHidden;
+            if (cells is not null) cells[l] = lastCell!;
+            x = dropoutGenerator is not null && Dropout > 0 && l < NumLayers - 1 ? DropOut(outputs, dropoutGenerator) : outputs;
+        }
+        var logits = b_q.addmm(x.reshape(-1, HiddenSize), W_hq);
+        return (logits, new RecurrentState(hidden, cells));
+    }
+
+    // Inverted dropout: zero each unit with probability p and scale the rest by 1/(1 − p), so inference needs no change.
+    private Tensor DropOut(Tensor x, Generator generator)
+    {
+        Tensor keep;
+        using (no_grad()) keep = empty_like(x).bernoulli_(1 - Dropout, generator).div_(1 - Dropout);
+        return x * keep;
+    }
 
     /// <summary>Copies of the parameters' values, to restore after a failed (diverged) epoch.</summary>
     public Tensor[] Snapshot()
@@ -92,9 +156,10 @@ public sealed class RnnModel : IDisposable
 
     public void Dispose()
     {
-        foreach (var p in Parameters) p.Dispose();
+        Optimizer?.Dispose();
+        foreach (var (_, p) in named) p.Dispose();
     }
 
     public override string ToString() =>
-        $"{CellType} model: hidden {HiddenSize}, vocabulary {VocabularySize}, {EpochsTrained} epochs trained";
+        $"{CellType} model: {NumLayers} layer{(NumLayers == 1 ? "" : "s")}, hidden {HiddenSize}, vocabulary {VocabularySize}, {EpochsTrained} epochs trained";
 }

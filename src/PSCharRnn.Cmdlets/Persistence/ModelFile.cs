@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Management.Automation;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using PSCharRnn.Corpus;
 using PSCharRnn.Model;
 using PSCharRnn.Training;
@@ -10,35 +12,55 @@ using static TorchSharp.torch;
 namespace PSCharRnn.Persistence;
 
 /// <summary>
-/// A model as one .safetensors file: the five weights as float32 tensors, and in the metadata everything
-/// needed to use and resume it (vocabulary, sizes, settings, history). Writes are atomic.
+/// A model as one .safetensors file: its parameters as float32 tensors named as <see cref="ModelDescription"/> names
+/// them, the optimizer's state tensors, and in the metadata everything needed to use and resume it (vocabulary,
+/// description, settings, history, optimizer). Writes are atomic. Version 1 files (one RNN layer, unprefixed
+/// names) still load.
 /// </summary>
 public static class ModelFile
 {
     public const string FormatName = "pscharrnn";
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
+    private const string OptimizerPrefix = "optimizer.";
 
-    private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+    /// <summary>Readable UTF-8 (no \u escapes for Chinese), enums by name, and NaN/Infinity stored as strings.</summary>
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private sealed record OptimizerMetadata(OptimizerKind Kind, double LearningRate, long Step);
 
     public static void Save(RnnModel model, string path)
     {
-        var tensors = model.Parameters.Select((p, i) =>
-        {
-            using var values = p.detach().to(ScalarType.Float32).cpu().contiguous();
-            return new SafetensorsFile.Entry(RnnModel.ParameterNames[i], p.shape, values.data<float>().ToArray());
-        }).ToList();
+        var tensors = model.NamedParameters.Select(p => Entry(p.Name, p.Value)).ToList();
+        if (model.Optimizer is { } optimizer)
+            for (int i = 0; i < model.NamedParameters.Count; i++)
+                tensors.AddRange(optimizer.StateTensors(i).Select(s => Entry($"{OptimizerPrefix}{s.Name}.{model.NamedParameters[i].Name}", s.Value)));
+        var d = model.Description;
         var metadata = new Dictionary<string, string>
         {
             ["format"] = FormatName,
             ["format_version"] = FormatVersion.ToString(CultureInfo.InvariantCulture),
-            ["cell_type"] = model.CellType,
-            ["hidden_size"] = model.HiddenSize.ToString(CultureInfo.InvariantCulture),
-            ["vocabulary"] = JsonSerializer.Serialize(model.Vocabulary.ToArray()),
+            ["cell_type"] = d.Cell.ToString(),
+            ["hidden_size"] = d.HiddenSize.ToString(CultureInfo.InvariantCulture),
+            ["num_layers"] = d.NumLayers.ToString(CultureInfo.InvariantCulture),
+            ["dropout"] = model.Dropout.ToString("R", CultureInfo.InvariantCulture),
+            ["vocabulary"] = JsonSerializer.Serialize(model.Vocabulary.ToArray(), Json),
             ["epochs_trained"] = model.EpochsTrained.ToString(CultureInfo.InvariantCulture),
-            ["training"] = model.LastTraining is null ? "null" : JsonSerializer.Serialize(model.LastTraining, Json),
+            ["training"] = JsonSerializer.Serialize(model.LastTraining, Json),
             ["history"] = JsonSerializer.Serialize(model.History, Json),
+            ["optimizer"] = JsonSerializer.Serialize(model.Optimizer is { } o ? new OptimizerMetadata(o.Kind, o.LearningRate, o.StepCount) : null, Json),
         };
         AtomicFile.Write(path, stream => SafetensorsFile.Write(stream, tensors, metadata));
+    }
+
+    private static SafetensorsFile.Entry Entry(string name, Tensor value)
+    {
+        using var values = value.detach().to(ScalarType.Float32).cpu().contiguous();
+        return new SafetensorsFile.Entry(name, value.shape, values.data<float>().ToArray());
     }
 
     public static RnnModel Load(string path)
@@ -59,52 +81,83 @@ public static class ModelFile
         if (!metadata.TryGetValue("format", out var format) || format != FormatName)
             throw new PSCharRnnException("ModelFileForeign", ErrorCategory.InvalidData, path,
                 $"'{path}' is a safetensors file but not a PSCharRnn model (its metadata has no \"format\": \"{FormatName}\").");
-        if (!int.TryParse(metadata.GetValueOrDefault("format_version"), NumberStyles.None, CultureInfo.InvariantCulture, out int version))
+        if (!int.TryParse(metadata.GetValueOrDefault("format_version"), NumberStyles.None, CultureInfo.InvariantCulture, out int version) || version < 1)
             throw Corrupt(path, "the format version is missing");
         if (version > FormatVersion)
             throw new PSCharRnnException("ModelFileNewerFormat", ErrorCategory.InvalidData, path,
                 $"'{path}' has model format version {version}; this PSCharRnn reads up to version {FormatVersion}. Update PSCharRnn.");
-        if (metadata.GetValueOrDefault("cell_type") != RnnModel.RnnCellType)
-            throw Corrupt(path, $"the cell type '{metadata.GetValueOrDefault("cell_type")}' is not supported");
+        string cellName = metadata.GetValueOrDefault("cell_type") ?? "";
+        if (!Enum.TryParse<CellType>(cellName, ignoreCase: false, out var cell) || !Enum.IsDefined(cell) || (version == 1 && cell != CellType.RNN))
+            throw new PSCharRnnException("ModelFileCellTypeUnknown", ErrorCategory.InvalidData, path,
+                $"'{path}' has the cell type '{cellName}', which this PSCharRnn does not know (it knows {string.Join(", ", Enum.GetNames<CellType>())}).");
 
         try
         {
             int hidden = int.Parse(metadata["hidden_size"], CultureInfo.InvariantCulture);
+            int layers = version == 1 ? 1 : int.Parse(metadata["num_layers"], CultureInfo.InvariantCulture);
             var characters = JsonSerializer.Deserialize<string[]>(metadata["vocabulary"]) ?? throw new InvalidDataException("the vocabulary is empty");
             var vocabulary = new Vocabulary(characters);
             if (!vocabulary.SequenceEqual(characters))
                 throw new InvalidDataException("the vocabulary is not sorted and distinct");
             var history = JsonSerializer.Deserialize<List<EpochRecord>>(metadata["history"], Json) ?? new();
             var training = JsonSerializer.Deserialize<TrainingOptions>(metadata["training"], Json);
-
-            long v = vocabulary.Count, h = hidden;
-            var expected = new Dictionary<string, long[]>
-            {
-                ["W_xh"] = new[] { v, h }, ["W_hh"] = new[] { h, h }, ["b_h"] = new[] { h }, ["W_hq"] = new[] { h, v }, ["b_q"] = new[] { v },
-            };
-            foreach (var (name, shape) in expected)
-            {
-                if (!tensors.TryGetValue(name, out var entry))
-                    throw new InvalidDataException($"the tensor '{name}' is missing");
-                if (!entry.Shape.SequenceEqual(shape))
-                    throw new PSCharRnnException("ModelFileShapeMismatch", ErrorCategory.InvalidData, path,
-                        $"'{path}': tensor '{name}' has shape [{string.Join(", ", entry.Shape)}], but a vocabulary of {v} and " +
-                        $"hidden size {h} need [{string.Join(", ", shape)}].");
-            }
+            var description = new ModelDescription(cell, vocabulary.Count, hidden, layers);
+            // Version 1 named the single RNN layer's tensors without a layer prefix.
+            string StoredName(string name) => version == 1 ? name.Replace(ModelDescription.LayerPrefix(0), "") : name;
+            CheckTensors(path, description, description.Parameters.Select(p => (StoredName(p.Name), p.Shape)), tensors);
 
             Native.TorchRuntime.EnsureLoaded();
             Tensor Make(string name) => tensor(tensors[name].Data, tensors[name].Shape);
-            var model = new RnnModel(vocabulary, hidden, Make("W_xh"), Make("W_hh"), Make("b_h"), Make("W_hq"), Make("b_q"))
+            var model = new RnnModel(vocabulary, description, description.Parameters.ToDictionary(p => p.Name, p => Make(StoredName(p.Name))))
             {
                 LastTraining = training,
+                Dropout = version == 1 ? 0 : double.Parse(metadata["dropout"], CultureInfo.InvariantCulture),
             };
             model.History.AddRange(history);
+            if (version > 1 && JsonSerializer.Deserialize<OptimizerMetadata>(metadata["optimizer"], Json) is { } optimizer)
+                model.Optimizer = LoadOptimizer(path, model, optimizer, tensors);
             return model;
         }
         catch (Exception ex) when (ex is InvalidDataException or JsonException or KeyNotFoundException or FormatException or OverflowException)
         {
             throw Corrupt(path, ex.Message, ex);
         }
+        catch (PSCharRnnException ex) when (ex.ErrorId is "DropoutOutOfRange" or "NumLayersOutOfRange" or "ModelSizeInvalid")
+        {
+            throw Corrupt(path, ex.Message, ex);
+        }
+    }
+
+    private static void CheckTensors(string path, ModelDescription description, IEnumerable<(string Name, long[] Shape)> expected,
+        IReadOnlyDictionary<string, SafetensorsFile.Entry> tensors)
+    {
+        foreach (var (name, shape) in expected)
+        {
+            if (!tensors.TryGetValue(name, out var entry))
+                throw new PSCharRnnException("ModelFileShapeMismatch", ErrorCategory.InvalidData, path,
+                    $"'{path}': the tensor '{name}' of a {description} model is missing.");
+            if (!entry.Shape.SequenceEqual(shape))
+                throw new PSCharRnnException("ModelFileShapeMismatch", ErrorCategory.InvalidData, path,
+                    $"'{path}': tensor '{name}' has shape [{string.Join(", ", entry.Shape)}], but a {description} model needs [{string.Join(", ", shape)}].");
+        }
+    }
+
+    private static ModelOptimizer LoadOptimizer(string path, RnnModel model, OptimizerMetadata metadata, IReadOnlyDictionary<string, SafetensorsFile.Entry> tensors)
+    {
+        var optimizer = new ModelOptimizer(metadata.Kind, model.Parameters, metadata.LearningRate) { StepCount = metadata.Step };
+        using var _ = no_grad();
+        for (int i = 0; i < model.NamedParameters.Count; i++)
+        {
+            var (name, parameter) = model.NamedParameters[i];
+            foreach (var (state, live) in optimizer.StateTensors(i))
+            {
+                string key = $"{OptimizerPrefix}{state}.{name}";
+                CheckTensors(path, model.Description, new[] { (key, parameter.shape) }, tensors);
+                using var stored = tensor(tensors[key].Data, tensors[key].Shape);
+                live.copy_(stored);
+            }
+        }
+        return optimizer;
     }
 
     private static PSCharRnnException Corrupt(string path, string reason, Exception? inner = null) =>

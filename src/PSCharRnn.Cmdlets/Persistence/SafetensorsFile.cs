@@ -32,7 +32,7 @@ public static class SafetensorsFile
             };
             offset += bytes;
         }
-        var json = Encoding.UTF8.GetBytes(header.ToJsonString());
+        var json = Encoding.UTF8.GetBytes(header.ToJsonString(ModelFile.Json));
         // Pad the header with spaces so the data starts 8-byte aligned, as the reference writer does.
         int padding = (8 - json.Length % 8) % 8;
         Span<byte> length = stackalloc byte[8];

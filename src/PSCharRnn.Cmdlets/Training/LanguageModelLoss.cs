@@ -7,9 +7,9 @@ namespace PSCharRnn.Training;
 public static class LanguageModelLoss
 {
     /// <summary><paramref name="inputs"/>: [T, B] int64; <paramref name="targets"/>: [T·B] int64, time-major.</summary>
-    public static (Tensor Loss, Tensor State) Compute(RnnModel model, Tensor inputs, Tensor targets, Tensor state)
+    public static (Tensor Loss, RecurrentState State) Compute(RnnModel model, Tensor inputs, Tensor targets, RecurrentState state, Generator? dropout = null)
     {
-        var (logits, last) = RnnCell.Forward(model, inputs, state);
+        var (logits, last) = model.Forward(inputs, state, dropout);
         return (nn.functional.cross_entropy(logits, targets), last);
     }
 }

@@ -22,12 +22,13 @@ public abstract class MinibatchSampler
     /// <summary>Whether the hidden state is carried from one minibatch to the next.</summary>
     public abstract bool CarriesState { get; }
 
-    public abstract IEnumerable<Minibatch> Epoch();
+    /// <summary>The minibatches of epoch <paramref name="epoch"/> (counted from 1 over the model's whole history).</summary>
+    public abstract IEnumerable<Minibatch> Epoch(int epoch);
 
-    public static MinibatchSampler Create(Sampling sampling, int[] corpus, int batchSize, int numSteps, Random random)
+    public static MinibatchSampler Create(Sampling sampling, int[] corpus, int batchSize, int numSteps, long seed)
     {
         MinibatchSampler sampler = sampling == Sampling.Random
-            ? new RandomSampler(corpus, batchSize, numSteps, random)
+            ? new RandomSampler(corpus, batchSize, numSteps, seed)
             : new ConsecutiveSampler(corpus, batchSize, numSteps);
         if (sampler.BatchesPerEpoch < 1)
             throw new PSCharRnnException("CorpusTooShort", ErrorCategory.InvalidArgument, corpus.Length,
@@ -39,13 +40,16 @@ public abstract class MinibatchSampler
     protected int[] Window(int start) => Corpus.AsSpan(start, NumSteps).ToArray();
 }
 
-/// <summary>data_iter_random: the corpus cut into non-overlapping windows, shuffled, taken batch by batch.</summary>
+/// <summary>
+/// data_iter_random: the corpus cut into non-overlapping windows, shuffled, taken batch by batch. Each epoch's
+/// order follows from the seed and the epoch number alone, so a resumed run shuffles as an uninterrupted one.
+/// </summary>
 public sealed class RandomSampler : MinibatchSampler
 {
-    private readonly Random random;
+    private readonly long seed;
 
-    public RandomSampler(int[] corpus, int batchSize, int numSteps, Random random) : base(corpus, batchSize, numSteps) =>
-        this.random = random;
+    public RandomSampler(int[] corpus, int batchSize, int numSteps, long seed) : base(corpus, batchSize, numSteps) =>
+        this.seed = seed;
 
     private int WindowCount => (Corpus.Length - 1) / NumSteps;
 
@@ -53,10 +57,10 @@ public sealed class RandomSampler : MinibatchSampler
 
     public override bool CarriesState => false;
 
-    public override IEnumerable<Minibatch> Epoch()
+    public override IEnumerable<Minibatch> Epoch(int epoch)
     {
         var order = Enumerable.Range(0, WindowCount).ToArray();
-        random.Shuffle(order);
+        new Random((int)(EpochSeeds.For(seed, epoch, EpochSeeds.Stream.Shuffle) % int.MaxValue)).Shuffle(order);
         for (int i = 0; i < BatchesPerEpoch; i++)
         {
             var windows = order.AsSpan(i * BatchSize, BatchSize).ToArray();
@@ -78,7 +82,7 @@ public sealed class ConsecutiveSampler : MinibatchSampler
 
     public override bool CarriesState => true;
 
-    public override IEnumerable<Minibatch> Epoch()
+    public override IEnumerable<Minibatch> Epoch(int epoch)
     {
         for (int i = 0; i < BatchesPerEpoch; i++)
         {

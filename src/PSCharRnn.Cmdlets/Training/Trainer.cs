@@ -3,19 +3,23 @@ using System.Management.Automation;
 using PSCharRnn.Corpus;
 using PSCharRnn.Generation;
 using PSCharRnn.Model;
+using PSCharRnn.Persistence;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PSCharRnn.Training;
 
 /// <summary>
-/// The book's train_and_predict_rnn: minibatch SGD on mean cross-entropy with global-norm clipping,
-/// perplexity per epoch, and samples every ReportEvery epochs.
+/// The book's train_and_predict_rnn: minibatches, mean cross-entropy, global-norm clipping, an optimizer step,
+/// perplexity per epoch and samples every ReportEvery epochs; with checkpoints, and a clear stop on divergence.
 /// </summary>
 public sealed class Trainer
 {
+    /// <summary>An epoch whose perplexity is this many times the vocabulary size (a uniform guess) has blown up.</summary>
+    public const double DivergenceFactor = 100;
+
     private readonly RnnModel model;
-    private readonly int[] corpus;
+    private readonly MinibatchSampler sampler;
 
     public Trainer(RnnModel model, LyricsCorpus corpus, TrainingOptions options)
     {
@@ -25,93 +29,136 @@ public sealed class Trainer
                 $"The corpus has {missing.Count} characters the model's vocabulary lacks: {string.Join(" ", missing.Take(40))}" +
                 (missing.Count > 40 ? " ..." : "") + ". Train a new model on this corpus, or use a corpus within the model's vocabulary.");
         this.model = model;
-        this.corpus = corpus.Vocabulary.SequenceEqual(model.Vocabulary)
+        var indices = corpus.Vocabulary.SequenceEqual(model.Vocabulary)
             ? corpus.Indices
             : LyricsCorpus.Characters(corpus.Text).Select(model.Vocabulary.IndexOf).ToArray();
-        Options = options with { Seed = options.Seed ?? Random.Shared.NextInt64(int.MaxValue) };
-        Sampler = MinibatchSampler.Create(Options.Sampling, this.corpus, Options.BatchSize, Options.NumSteps, new Random((int)(Options.Seed!.Value % int.MaxValue)));
+        // A resumed model keeps its seed unless told otherwise, so its epochs shuffle as an uninterrupted run's would.
+        Options = options with
+        {
+            Seed = options.Seed ?? model.LastTraining?.Seed ?? Random.Shared.NextInt64(int.MaxValue),
+            LearningRate = options.LearningRate ?? ModelOptimizer.DefaultLearningRate(options.Optimizer),
+        };
+        sampler = MinibatchSampler.Create(Options.Sampling, indices, Options.BatchSize, Options.NumSteps, Options.Seed!.Value);
     }
 
-    /// <summary>The options in force, with the seed chosen when none was given (so a run can be repeated).</summary>
+    /// <summary>The options in force, with the seed and learning rate chosen when none was given (so a run can be repeated).</summary>
     public TrainingOptions Options { get; }
 
-    private MinibatchSampler Sampler { get; }
+    /// <summary>Where to save the model as training goes; null: nowhere.</summary>
+    public CheckpointPolicy? Checkpoint { get; init; }
 
     /// <summary>Called after every epoch, on the training thread: (epoch index within this run, record).</summary>
     public Action<int, EpochRecord>? EpochCompleted { get; set; }
 
-    /// <summary>Trains Options.Epochs epochs. Cancellation stops at the next minibatch boundary.</summary>
+    /// <summary>
+    /// Trains Options.Epochs epochs. Cancellation stops at the next minibatch boundary with the model as it was after
+    /// its last whole epoch (and saved, with a checkpoint policy), so that resuming continues exactly.
+    /// </summary>
     public void Train(CancellationToken cancel)
     {
         if (Options.ThreadCount is int threads) set_num_threads(threads);
+        PrepareOptimizer();
         model.LastTraining = Options;
-        for (int run = 1; run <= Options.Epochs; run++)
+        try
         {
-            var record = TrainEpoch(model.EpochsTrained + 1, run, cancel);
-            model.History.Add(record);
-            EpochCompleted?.Invoke(run, record);
+            for (int run = 1; run <= Options.Epochs; run++)
+            {
+                var record = TrainEpoch(model.EpochsTrained + 1, run, cancel);
+                model.History.Add(record);
+                if (Checkpoint?.IsDue(run, Options.Epochs) == true) ModelFile.Save(model, Checkpoint.Path);
+                EpochCompleted?.Invoke(run, record);
+            }
         }
+        catch (OperationCanceledException) when (Checkpoint is not null)
+        {
+            ModelFile.Save(model, Checkpoint.Path);
+            throw;
+        }
+    }
+
+    // The model keeps its optimizer (and Adam's moments) from run to run; a different kind starts afresh.
+    private void PrepareOptimizer()
+    {
+        if (model.Optimizer?.Kind != Options.Optimizer)
+        {
+            model.Optimizer?.Dispose();
+            model.Optimizer = new ModelOptimizer(Options.Optimizer, model.Parameters, Options.LearningRate!.Value);
+        }
+        model.Optimizer.LearningRate = Options.LearningRate!.Value;
     }
 
     private EpochRecord TrainEpoch(int epoch, int run, CancellationToken cancel)
     {
-        var snapshot = model.Snapshot();
+        using var snapshot = new TrainingSnapshot(model);
+        using var dropout = model.Dropout > 0 && model.NumLayers > 1
+            ? new Generator((ulong)EpochSeeds.For(Options.Seed!.Value, epoch, EpochSeeds.Stream.Dropout))
+            : null;
         var watch = Stopwatch.StartNew();
         double lossSum = 0;
         long count = 0;
-        Tensor? carried = null;
+        RecurrentState? carried = null;
         try
         {
-            foreach (var batch in Sampler.Epoch())
+            foreach (var batch in sampler.Epoch(epoch))
             {
                 cancel.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var (loss, state, tokens) = Step(batch, carried, snapshot, epoch);
+                var (loss, state, tokens) = Step(batch, carried, dropout);
+                if (!double.IsFinite(loss)) throw Diverged(epoch, $"the loss became {loss}");
                 lossSum += loss * tokens;
                 count += tokens;
-                if (Sampler.CarriesState)
+                if (sampler.CarriesState)
                 {
                     carried?.Dispose();
-                    carried = state.detach().MoveToOuterDisposeScope();
+                    carried = state.Detach().MoveToOuterDisposeScope();
                 }
             }
+            double perplexity = Math.Exp(lossSum / count);
+            if (!(perplexity <= DivergenceFactor * model.VocabularySize))
+                throw Diverged(epoch, $"its perplexity became {perplexity:G4}, more than {DivergenceFactor} times the vocabulary size {model.VocabularySize} (an untrained model's)");
+            if (!ParametersAreFinite())
+                throw Diverged(epoch, "a parameter became NaN or infinite");
+            double seconds = watch.Elapsed.TotalSeconds;
+            var samples = Options.ReportEvery > 0 && run % Options.ReportEvery == 0
+                ? Options.SamplePrefixes.Select(p => Predictor.Predict(model, p, Options.SampleLength)).ToArray()
+                : Array.Empty<string>();
+            return new EpochRecord(epoch, perplexity, seconds, Options.Sampling, samples);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or PSCharRnnException { ErrorId: "TrainingDiverged" })
+        {
+            snapshot.Restore();
+            throw;
         }
         finally
         {
             carried?.Dispose();
-            foreach (var t in snapshot) t.Dispose();
         }
-        double seconds = watch.Elapsed.TotalSeconds;
-        double perplexity = Math.Exp(lossSum / count);
-        var samples = Options.ReportEvery > 0 && run % Options.ReportEvery == 0
-            ? Options.SamplePrefixes.Select(p => Predictor.Predict(model, p, Options.SampleLength)).ToArray()
-            : Array.Empty<string>();
-        return new EpochRecord(epoch, perplexity, seconds, Options.Sampling, samples);
     }
 
-    /// <summary>One minibatch: forward, loss, gradients, clipping, SGD. Returns the mean loss and the final state.</summary>
-    private (double Loss, Tensor State, long Tokens) Step(Minibatch batch, Tensor? carried, Tensor[] snapshot, int epoch)
+    private bool ParametersAreFinite()
+    {
+        using var scope = NewDisposeScope();
+        return model.Parameters.All(p => isfinite(p).all().item<bool>());
+    }
+
+    private PSCharRnnException Diverged(int epoch, string what) =>
+        new("TrainingDiverged", ErrorCategory.InvalidResult, epoch,
+            $"Training diverged in epoch {epoch}: {what}. The model was restored to its state before that epoch. " +
+            $"Try a smaller -LearningRate (now {Options.LearningRate}) or -ClipTheta (now {Options.ClipTheta}).");
+
+    /// <summary>One minibatch: forward, loss, gradients, clipping, optimizer step. Returns the mean loss and the final state.</summary>
+    private (double Loss, RecurrentState State, long Tokens) Step(Minibatch batch, RecurrentState? carried, Generator? dropout)
     {
         var inputs = tensor(Minibatch.TimeMajor(batch.Inputs), new long[] { batch.NumSteps, batch.BatchSize }, device: model.Device);
         var targets = tensor(Minibatch.TimeMajor(batch.Targets), device: model.Device);
-        var initial = carried?.detach() ?? model.InitialState(batch.BatchSize);
-
-        var (loss, state) = LanguageModelLoss.Compute(model, inputs, targets, initial);
+        var (loss, state) = LanguageModelLoss.Compute(model, inputs, targets, carried ?? model.InitialState(batch.BatchSize), dropout);
         double value = loss.ToDouble();
-        if (!double.IsFinite(value))
+        if (double.IsFinite(value))
         {
-            model.Restore(snapshot);
-            throw new PSCharRnnException("TrainingDiverged", ErrorCategory.InvalidResult, epoch,
-                $"Training diverged in epoch {epoch}: the loss became {value}. The model was restored to its state before " +
-                $"that epoch. Try a smaller -LearningRate (now {Options.LearningRate}) or -ClipTheta (now {Options.ClipTheta}).");
-        }
-
-        var gradients = autograd.grad(new[] { loss }, model.Parameters);
-        GradientClipper.Clip(gradients, Options.ClipTheta);
-        using (no_grad())
-        {
-            for (int i = 0; i < gradients.Count; i++)
-                model.Parameters[i].add_(gradients[i], alpha: -Options.LearningRate);
+            model.Optimizer!.ZeroGrad();
+            loss.backward();
+            GradientClipper.Clip(model.Parameters.Select(p => p.grad!).ToList(), Options.ClipTheta);
+            model.Optimizer.Step();
         }
         return (value, state, targets.numel());
     }

@@ -6,7 +6,10 @@ public sealed record TrainingOptions
     public int Epochs { get; init; } = 250;
     public int NumSteps { get; init; } = 35;
     public int BatchSize { get; init; } = 32;
-    public double LearningRate { get; init; } = 100;
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.SGD;
+
+    /// <summary>Null: the optimizer's default (SGD 100, Adam 0.01).</summary>
+    public double? LearningRate { get; init; }
     public double ClipTheta { get; init; } = 0.01;
     public Sampling Sampling { get; init; } = Sampling.Random;
     public int ReportEvery { get; init; } = 50;

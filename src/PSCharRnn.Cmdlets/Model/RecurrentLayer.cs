@@ -1,0 +1,62 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PSCharRnn.Model;
+
+/// <summary>
+/// One layer of a cell: per gate its explicit parameters W_x*, W_h*, b_* (the book's names), and the forward pass
+/// in the fast form: the input projection of all time steps at once (a row lookup W_x[x] for the first layer,
+/// which is the one-hot product), then the sequential recurrence as the cell's own autograd node.
+/// </summary>
+public sealed class RecurrentLayer
+{
+    public RecurrentLayer(CellType cell, IReadOnlyList<Parameter> inputWeights, IReadOnlyList<Parameter> hiddenWeights, IReadOnlyList<Parameter> biases)
+    {
+        Cell = cell;
+        InputWeights = inputWeights;
+        HiddenWeights = hiddenWeights;
+        Biases = biases;
+    }
+
+    public CellType Cell { get; }
+
+    /// <summary>W_x* per gate, in the book's gate order.</summary>
+    public IReadOnlyList<Parameter> InputWeights { get; }
+
+    /// <summary>W_h* per gate.</summary>
+    public IReadOnlyList<Parameter> HiddenWeights { get; }
+
+    /// <summary>b_* per gate.</summary>
+    public IReadOnlyList<Parameter> Biases { get; }
+
+    /// <summary>
+    /// <paramref name="input"/>: [T, B] int64 character indices (first layer) or [T, B, I] states of the layer below.
+    /// Returns every step's H, [T, B, H], and the layer's state after the last step.
+    /// </summary>
+    public (Tensor Outputs, Tensor LastHidden, Tensor? LastCell) Forward(Tensor input, Tensor hidden, Tensor? cell)
+    {
+        long steps = input.shape[0], batch = input.shape[1];
+        var inputWeights = Join(InputWeights);
+        var bias = Join(Biases);
+        var projected = input.dtype == ScalarType.Int64
+            ? inputWeights.index_select(0, input.reshape(-1)).add_(bias)
+            : bias.addmm(input.reshape(steps * batch, -1), inputWeights);
+        projected = projected.view(steps, batch, -1);
+        var hiddenWeights = Join(HiddenWeights);
+        switch (Cell)
+        {
+            case CellType.LSTM:
+                var (states, lastCell) = LstmRecurrence.Run(projected, hiddenWeights, hidden, cell!);
+                return (states, states[steps - 1], lastCell);
+            case CellType.GRU:
+                var gru = GruRecurrence.States(projected, hiddenWeights, hidden);
+                return (gru, gru[steps - 1], null);
+            default:
+                var rnn = RnnRecurrence.States(projected, hiddenWeights, hidden);
+                return (rnn, rnn[steps - 1], null);
+        }
+    }
+
+    // The gates' weights side by side, so that each step makes one product for all gates.
+    private static Tensor Join(IReadOnlyList<Parameter> perGate) => perGate.Count == 1 ? perGate[0] : cat(perGate.Cast<Tensor>().ToArray(), -1);
+}

@@ -1,0 +1,29 @@
+using System.Management.Automation;
+using PSCharRnn.Corpus;
+using PSCharRnn.Model;
+using static TorchSharp.torch;
+
+namespace PSCharRnn.Training;
+
+/// <summary>The settings a new model is made with, and the check that an existing model agrees with those a user named.</summary>
+public sealed record ModelSettings
+{
+    public CellType Cell { get; init; } = CellType.RNN;
+    public int HiddenSize { get; init; } = 256;
+    public int NumLayers { get; init; } = 1;
+    public double Dropout { get; init; }
+
+    public RnnModel Create(Vocabulary vocabulary, long? seed, Device device) =>
+        new(vocabulary, new ModelDescription(Cell, vocabulary.Count, HiddenSize, NumLayers), seed, device) { Dropout = Dropout };
+
+    /// <summary>A model's structure is fixed: naming another cell type or layer count for it is an error, not a silent rebuild.</summary>
+    public static void CheckStructure(RnnModel model, CellType? cell, int? numLayers)
+    {
+        if (cell is { } c && c != model.CellType)
+            throw new PSCharRnnException("CellTypeMismatch", ErrorCategory.InvalidArgument, c,
+                $"The model is a {model.CellType} model; it cannot be trained as {c}. Make a new model with -CellType {c} instead.");
+        if (numLayers is { } n && n != model.NumLayers)
+            throw new PSCharRnnException("NumLayersMismatch", ErrorCategory.InvalidArgument, n,
+                $"The model has {model.NumLayers} layer(s); it cannot be trained with {n}. Make a new model with -NumLayers {n} instead.");
+    }
+}

@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Text.Json;
+using PSCharRnn.Generation;
+using PSCharRnn.Model;
+using PSCharRnn.Persistence;
+using PSCharRnn.Training;
+using Xunit;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PSCharRnn.Tests;
+
+public class ModelFamilyTests
+{
+    private static readonly string Repetitive = string.Concat(Enumerable.Repeat("abcdefgh ", 120));
+
+    private static RnnModel NewModel(CellType cell, int layers = 1, int hidden = 32, long seed = 3, double dropout = 0) =>
+        new ModelSettings { Cell = cell, HiddenSize = hidden, NumLayers = layers, Dropout = dropout }.Create(Tiny.Corpus(Repetitive).Vocabulary, seed, CPU);
+
+    [Theory]
+    [InlineData(CellType.GRU, 1)]
+    [InlineData(CellType.LSTM, 2)]
+    public void GatedCellsLearnATinyCorpusWithAdam(CellType cell, int layers)
+    {
+        using var model = NewModel(cell, layers);
+        // Windows of 10 steps on a line of 9 characters start at every phase of the line.
+        var options = new TrainingOptions { Epochs = 30, NumSteps = 10, BatchSize = 8, Optimizer = OptimizerKind.Adam, Seed = 3, ReportEvery = 0, ThreadCount = 1 };
+        new Trainer(model, Tiny.Corpus(Repetitive), options).Train(CancellationToken.None);
+        Assert.True(model.Perplexity < 1.1, $"perplexity {model.Perplexity}");
+        Assert.Equal(0.01, model.LastTraining!.LearningRate);
+        Assert.Equal("cdefgh abcdefgh ab", Predictor.Predict(model, "cd", 16));
+    }
+
+    [Theory]
+    [InlineData(Sampling.Random, OptimizerKind.Adam)]
+    [InlineData(Sampling.Consecutive, OptimizerKind.Adam)]
+    [InlineData(Sampling.Random, OptimizerKind.SGD)]
+    public void AResumedRunContinuesExactlyAsAnUninterruptedOne(Sampling sampling, OptimizerKind optimizer)
+    {
+        var corpus = Tiny.Corpus(Repetitive);
+        var options = new TrainingOptions { NumSteps = 9, BatchSize = 8, Optimizer = optimizer, Sampling = sampling, Seed = 11, ReportEvery = 0, ThreadCount = 1 };
+        using var straight = NewModel(CellType.LSTM, layers: 2, hidden: 16, dropout: 0.3);
+        new Trainer(straight, corpus, options with { Epochs = 4 }).Train(CancellationToken.None);
+
+        string file = Path.Combine(Path.GetTempPath(), $"resume-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            using (var first = NewModel(CellType.LSTM, layers: 2, hidden: 16, dropout: 0.3))
+            {
+                new Trainer(first, corpus, options with { Epochs = 2 }).Train(CancellationToken.None);
+                ModelFile.Save(first, file);
+            }
+            using var resumed = ModelFile.Load(file);
+            Assert.Equal(optimizer, resumed.Optimizer!.Kind);
+            new Trainer(resumed, corpus, options with { Epochs = 2, Seed = null }).Train(CancellationToken.None);
+            Assert.Equal(straight.History.Select(r => r.Perplexity), resumed.History.Select(r => r.Perplexity));
+            foreach (var ((name, a), (_, b)) in straight.NamedParameters.Zip(resumed.NamedParameters))
+                Assert.True(a.allclose(b, rtol: 0, atol: 0), name);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void AdamsStateIsSavedAndLoaded()
+    {
+        using var model = NewModel(CellType.GRU, hidden: 8);
+        new Trainer(model, Tiny.Corpus(Repetitive), new TrainingOptions { Epochs = 1, NumSteps = 9, BatchSize = 8, Optimizer = OptimizerKind.Adam, LearningRate = 0.02, Seed = 1, ReportEvery = 0 })
+            .Train(CancellationToken.None);
+        string file = Path.Combine(Path.GetTempPath(), $"adam-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            ModelFile.Save(model, file);
+            using var loaded = ModelFile.Load(file);
+            Assert.Equal(OptimizerKind.Adam, loaded.Optimizer!.Kind);
+            Assert.Equal(0.02, loaded.Optimizer.LearningRate);
+            Assert.Equal(model.Optimizer!.StepCount, loaded.Optimizer.StepCount);
+            Assert.True(model.Optimizer.StepCount > 0);
+            for (int i = 0; i < model.Parameters.Length; i++)
+                foreach (var ((name, a), (_, b)) in model.Optimizer.StateTensors(i).Zip(loaded.Optimizer.StateTensors(i)))
+                    Assert.True(a.allclose(b, rtol: 0, atol: 0), $"{name} of {model.NamedParameters[i].Name}");
+            Assert.Equal(CellType.GRU, loaded.CellType);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void AVersionOneFileMadeBeforeTheModelFamilyLoadsAndPredictsExactlyAsBefore()
+    {
+        string folder = Path.Combine(AppContext.BaseDirectory, "Fixtures");
+        using var expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "tiny-rnn.format1.json")));
+        using var model = ModelFile.Load(Path.Combine(folder, "tiny-rnn.format1.bin"));
+        var root = expected.RootElement;
+        Assert.Equal(CellType.RNN, model.CellType);
+        Assert.Equal(1, model.NumLayers);
+        Assert.Null(model.Optimizer);
+        Assert.Equal(root.GetProperty("Prediction").GetString(), Predictor.Predict(model, root.GetProperty("Prefix").GetString()!, root.GetProperty("Length").GetInt32()));
+        Assert.Equal(root.GetProperty("Perplexities").EnumerateArray().Select(p => double.Parse(p.GetString()!, CultureInfo.InvariantCulture)),
+            model.History.Select(r => r.Perplexity));
+        Assert.Equal(float.Parse(root.GetProperty("W_hq00").GetString()!, CultureInfo.InvariantCulture), model.W_hq[0, 0].item<float>());
+    }
+
+    [Fact]
+    public void NamingAnotherCellTypeOrLayerCountForAModelIsAnError()
+    {
+        using var model = NewModel(CellType.GRU, layers: 2, hidden: 4);
+        Assert.Equal("CellTypeMismatch", Assert.Throws<PSCharRnnException>(() => ModelSettings.CheckStructure(model, CellType.LSTM, null)).ErrorId);
+        Assert.Equal("NumLayersMismatch", Assert.Throws<PSCharRnnException>(() => ModelSettings.CheckStructure(model, null, 1)).ErrorId);
+        ModelSettings.CheckStructure(model, CellType.GRU, 2);
+        Assert.Equal("NumLayersOutOfRange", Assert.Throws<PSCharRnnException>(() => new ModelDescription(CellType.RNN, 4, 4, 0)).ErrorId);
+        Assert.Equal("DropoutOutOfRange", Assert.Throws<PSCharRnnException>(() => model.Dropout = 1).ErrorId);
+    }
+}
