@@ -57,6 +57,21 @@ Describe 'Import-LyricsCorpus -Path' {
     It 'expands wildcards in -Path' {
         (Import-LyricsCorpus -Path "$TestDrive/many/?.txt").Sources.Count | Should -Be 2
     }
+    It 'reads the .txt files of a folder, in name order' {
+        New-TextFile "$TestDrive/folder/2.txt" 'xyz' | Out-Null
+        New-TextFile "$TestDrive/folder/1.txt" 'abc' | Out-Null
+        New-TextFile "$TestDrive/folder/notes.md" 'no' | Out-Null
+        (Import-LyricsCorpus -Path "$TestDrive/folder").Text | Should -BeExactly 'abc xyz'
+    }
+    It 'says a folder has no .txt file' {
+        New-Item -ItemType Directory "$TestDrive/emptyfolder" | Out-Null
+        $err = { Import-LyricsCorpus -Path "$TestDrive/emptyfolder" } | Should -Throw -ErrorId 'CorpusFileNotFound*' -PassThru
+        $err.Exception.Message | Should -Match 'is a folder with no \*\.txt file'
+    }
+    It 'previews a text that starts with blanks, white space collapsed' {
+        $file = New-TextFile "$TestDrive/blank.txt" "   `n`n  一二   三四"
+        (Import-LyricsCorpus -Path $file).Preview(5) | Should -BeExactly '一二 三四'
+    }
     It 'keeps a character outside the BMP whole' {
         $file = New-TextFile "$TestDrive/emoji.txt" 'a😀b😀'
         $corpus = Import-LyricsCorpus -Path $file

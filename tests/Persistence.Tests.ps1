@@ -41,6 +41,7 @@ Describe 'Export-RnnModel and Import-RnnModel' {
         $first | Should -Be ($model.GetParameter('layers.0.W_hh').data[float]().ToArray()[0])
     }
     It 'loads models from Get-ChildItem output' {
+        New-Item -ItemType Directory "$TestDrive/many" | Out-Null
         $model | Export-RnnModel -Path "$TestDrive/many/a.safetensors"
         $model | Export-RnnModel -Path "$TestDrive/many/b.safetensors"
         (Get-ChildItem "$TestDrive/many" | Import-RnnModel).Count | Should -Be 2
@@ -75,34 +76,34 @@ Describe 'Import-RnnModel rejects bad files without returning anything' {
         }
     }
     It 'a missing file' {
-        { Import-RnnModel -Path "$TestDrive/none.safetensors" } | Should -Throw -ErrorId 'ModelFileNotFound*'
+        { Import-RnnModel -Path "$TestDrive/none.safetensors" -ErrorAction Stop } | Should -Throw -ErrorId 'ModelFileNotFound*'
     }
     It 'a truncated file' {
         [IO.File]::WriteAllBytes("$TestDrive/truncated.safetensors", $goodBytes[0..($goodBytes.Length / 2)])
-        { Import-RnnModel -Path "$TestDrive/truncated.safetensors" } | Should -Throw -ErrorId 'ModelFileCorrupt*'
+        { Import-RnnModel -Path "$TestDrive/truncated.safetensors" -ErrorAction Stop } | Should -Throw -ErrorId 'ModelFileCorrupt*'
     }
     It 'a file of random bytes' {
         [IO.File]::WriteAllBytes("$TestDrive/random.safetensors", [byte[]](1..200 | ForEach-Object { Get-Random -Maximum 256 }))
-        { Import-RnnModel -Path "$TestDrive/random.safetensors" } | Should -Throw -ErrorId 'ModelFileCorrupt*'
+        { Import-RnnModel -Path "$TestDrive/random.safetensors" -ErrorAction Stop } | Should -Throw -ErrorId 'ModelFileCorrupt*'
     }
     It 'a corrupted header' {
         $bytes = $goodBytes.Clone(); $bytes[12] = [byte][char]'#'
         [IO.File]::WriteAllBytes("$TestDrive/corrupt.safetensors", $bytes)
-        { Import-RnnModel -Path "$TestDrive/corrupt.safetensors" } | Should -Throw -ErrorId 'ModelFileCorrupt*'
+        { Import-RnnModel -Path "$TestDrive/corrupt.safetensors" -ErrorAction Stop } | Should -Throw -ErrorId 'ModelFileCorrupt*'
     }
     It 'a foreign safetensors file' {
         Write-Header "$TestDrive/foreign.safetensors" '{"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}' ([byte[]](0, 0, 128, 63))
-        { Import-RnnModel -Path "$TestDrive/foreign.safetensors" } | Should -Throw -ErrorId 'ModelFileForeign*'
+        { Import-RnnModel -Path "$TestDrive/foreign.safetensors" -ErrorAction Stop } | Should -Throw -ErrorId 'ModelFileForeign*'
     }
     It 'a newer format version' {
         Write-Header "$TestDrive/newer.safetensors" '{"__metadata__":{"format":"pscharrnn","format_version":"3"}}'
-        { Import-RnnModel -Path "$TestDrive/newer.safetensors" } | Should -Throw -ErrorId 'ModelFileNewerFormat*'
+        { Import-RnnModel -Path "$TestDrive/newer.safetensors" -ErrorAction Stop } | Should -Throw -ErrorId 'ModelFileNewerFormat*'
     }
     It 'tensors whose shapes disagree with the vocabulary and hidden size' {
         $length = [BitConverter]::ToUInt64($goodBytes, 0)
         $json = [Text.Encoding]::UTF8.GetString($goodBytes, 8, $length).Replace('"hidden_size":"16"', '"hidden_size":"17"')
         Write-Header "$TestDrive/shape.safetensors" $json $goodBytes[(8 + $length)..($goodBytes.Length - 1)]
-        $err = { Import-RnnModel -Path "$TestDrive/shape.safetensors" } | Should -Throw -ErrorId 'ModelFileShapeMismatch*' -PassThru
+        $err = { Import-RnnModel -Path "$TestDrive/shape.safetensors" -ErrorAction Stop } | Should -Throw -ErrorId 'ModelFileShapeMismatch*' -PassThru
         $err.Exception.Message | Should -Match 'W_xh'
     }
 }
@@ -152,5 +153,95 @@ Describe 'Checkpoints and resuming' {
         $loaded = Import-RnnModel $path
         $loaded.HiddenSize | Should -BeIn 16, 512
         if ($loaded.HiddenSize -eq 16) { (Get-FileHash $path).Hash | Should -Be $before }
+    }
+}
+
+Describe 'Writing model files: every failure has an id and names the target' {
+    It 'a directory as the target' {
+        New-Item -ItemType Directory "$TestDrive/adir" | Out-Null
+        $err = { $model | Export-RnnModel -Path "$TestDrive/adir" } | Should -Throw -ErrorId 'ModelFileWriteFailed*' -PassThru
+        $err.Exception.Message | Should -Match 'is a directory'
+        $err.TargetObject | Should -Be "$TestDrive/adir"
+        $err.CategoryInfo.Category | Should -Be 'WriteError'
+    }
+    It 'a folder that does not accept files, named without the temporary file' {
+        $err = { $model | Export-RnnModel -Path /proc/x.safetensors } | Should -Throw -ErrorId 'ModelFileWriteFailed*' -PassThru
+        $err.Exception.Message | Should -Match "'/proc/x.safetensors'"
+        $err.Exception.Message | Should -Not -Match '\.tmp'
+    }
+    It 'a folder that does not exist is not created' {
+        $err = { $model | Export-RnnModel -Path "$TestDrive/nodir/sub/x.safetensors" } | Should -Throw -ErrorId 'ModelFileWriteFailed*' -PassThru
+        $err.Exception.Message | Should -Match 'does not exist'
+        Test-Path "$TestDrive/nodir" | Should -BeFalse
+    }
+    It 'a checkpoint path in a missing folder fails before any training' {
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        { $corpus | Start-RnnTraining @fast -Epochs 1000 -CheckpointPath "$TestDrive/none/ckpt.safetensors" } | Should -Throw -ErrorId 'ModelFileWriteFailed*'
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
+    }
+    It 'takes -Path literally: wildcard characters are part of the name' {
+        $model | Export-RnnModel -Path "$TestDrive/model-*.safetensors"
+        Test-Path -LiteralPath "$TestDrive/model-*.safetensors" | Should -BeTrue
+    }
+    It 'removes temporaries that a killed writer left beside the same target' {
+        $path = "$TestDrive/stale.safetensors"
+        $stale = "$TestDrive/.stale.safetensors.0123456789abcdef0123456789abcdef.tmp"
+        $other = "$TestDrive/.other.safetensors.0123456789abcdef0123456789abcdef.tmp"
+        Set-Content $stale 'half a model'; Set-Content $other 'not ours'
+        $model | Export-RnnModel -Path $path
+        Test-Path $stale | Should -BeFalse
+        Test-Path $other | Should -BeTrue
+    }
+    It 'stores non-finite history values and reads them back' {
+        $m = $corpus | Start-RnnTraining @fast -Epochs 1
+        $m.History.Add([PSCharRnn.Training.EpochRecord]::new(2, [double]::PositiveInfinity, 0.1, 'Random', [PSCharRnn.Training.SampleList]::new()))
+        $m.History.Add([PSCharRnn.Training.EpochRecord]::new(3, [double]::NaN, 0.1, 'Random', [PSCharRnn.Training.SampleList]::new()))
+        $m | Export-RnnModel -Path "$TestDrive/inf.safetensors"
+        $loaded = Import-RnnModel "$TestDrive/inf.safetensors"
+        $loaded.History[1].Perplexity | Should -Be ([double]::PositiveInfinity)
+        [double]::IsNaN($loaded.History[2].Perplexity) | Should -BeTrue
+    }
+    It 'stores the vocabulary as readable UTF-8' {
+        $m = New-TextFile "$TestDrive/zh.txt" ('想要有直升机 ' * 30) | Import-LyricsCorpus | New-RnnModel -HiddenSize 4
+        $m | Export-RnnModel -Path "$TestDrive/zh.safetensors"
+        $bytes = [IO.File]::ReadAllBytes("$TestDrive/zh.safetensors")
+        $header = [Text.Encoding]::UTF8.GetString($bytes, 8, [BitConverter]::ToUInt64($bytes, 0))
+        $header | Should -Match '"vocabulary":"\[\\" \\",\\"升\\",\\"想\\"'
+        $header | Should -Not -Match '\\u76F4'
+    }
+}
+
+Describe 'Loading many models' {
+    It 'reports a bad file on its own and still loads the others' {
+        New-Item -ItemType Directory "$TestDrive/mixed" | Out-Null
+        $model | Export-RnnModel -Path "$TestDrive/mixed/a.safetensors"
+        Set-Content "$TestDrive/mixed/b.safetensors" 'not a model'
+        $model | Export-RnnModel -Path "$TestDrive/mixed/c.safetensors"
+        $loaded = Get-ChildItem "$TestDrive/mixed" | Import-RnnModel -ErrorVariable bad -ErrorAction SilentlyContinue
+        @($loaded).Count | Should -Be 2
+        @($bad).Count | Should -Be 1
+        $bad[0].FullyQualifiedErrorId | Should -BeLike 'ModelFileCorrupt*'
+        $bad[0].TargetObject | Should -BeLike '*b.safetensors'
+    }
+    It 'loads every model of a folder, and shows each one''s file' {
+        New-Item -ItemType Directory "$TestDrive/folder" | Out-Null
+        $model | Export-RnnModel -Path "$TestDrive/folder/b.safetensors"
+        $model | Export-RnnModel -Path "$TestDrive/folder/a.safetensors"
+        $loaded = Import-RnnModel "$TestDrive/folder"
+        $loaded.Path | Split-Path -Leaf | Should -Be @('a.safetensors', 'b.safetensors')
+        $loaded | Format-Table | Out-String | Should -Match 'a\.safetensors[\s\S]*b\.safetensors'
+    }
+}
+
+Describe 'History records' {
+    It 'export cleanly to CSV, with each epoch''s own end time' {
+        $m = $corpus | Start-RnnTraining @fast -Epochs 3 -ReportEvery 3 -SamplePrefix 'ab'
+        $m.History | Export-Csv "$TestDrive/history.csv"
+        $rows = Import-Csv "$TestDrive/history.csv"
+        $rows.Count | Should -Be 3
+        $rows[2].Samples | Should -BeLike 'ab*'
+        $rows.Samples | Should -Not -Contain 'System.String[]'
+        @($m.History.Finished | Sort-Object -Unique).Count | Should -Be 3
+        $m.History[0].Finished | Should -BeLessThan $m.History[2].Finished
     }
 }

@@ -84,7 +84,7 @@ function Measure-Ours([string] $Cell, [string] $Sampling, [string] $Optimizer, [
 # Runs the book's PyTorch code for the same configuration; null when its PyTorch is missing.
 function Measure-Peer([string[]] $Arguments) {
     if (-not $script:peerReady) { return $null }
-    $env:OMP_WAIT_POLICY = 'PASSIVE'
+    $env:OMP_WAIT_POLICY = 'PASSIVE'; $env:GOMP_SPINCOUNT = $null     # the peers' README setting, not ours
     try { $out = & $Python $PeerScript --zip $zip --threads $ThreadCount @Arguments 2>&1 }
     finally { $env:OMP_WAIT_POLICY = $null }
     $last = $out | Select-String '^sec/epoch (\S+) ppl (\S+)' | Select-Object -Last 1
@@ -100,8 +100,11 @@ $cpu = (Select-String -Path /proc/cpuinfo -Pattern '^model name\s+:\s+(.*)' | Se
 $script:peerReady = (Test-Path $PeerScript) -and (Test-Path $Python) -and $(& $Python -c 'import torch' 2>$null; $LASTEXITCODE -eq 0)
 "date: $(Get-Date -Format 'yyyy-MM-dd HH:mm'); machine: $cpu, $([Environment]::ProcessorCount) cores, $ThreadCount threads, GOMP_SPINCOUNT=$([PSCharRnn.Native.NativeEnvironment]::Get('GOMP_SPINCOUNT'))"
 "matmul 1120x256 . 256x1027: {0:F1} GFLOP/s; the RNN epoch's 17.6 GFLOP at that rate: {1:F3} s" -f $gflops, (17.6 / $gflops)
-if ($script:peerReady) { "peers: $PeerScript on $(& $Python -c 'import torch; print(\"PyTorch\", torch.__version__)'), OMP_WAIT_POLICY=PASSIVE" }
-else { "peers: not run (needs $PeerScript and PyTorch for $Python: apt-get install -y python3-torch)" }
+if ($script:peerReady) { "peers: $PeerScript on PyTorch $(& $Python -c 'import torch; print(torch.__version__)'), OMP_WAIT_POLICY=PASSIVE" }
+else { "peers: not run (needs $PeerScript and PyTorch for ${Python}: apt-get install -y python3-torch)" }
+# Debian's PyTorch multiplies through the system BLAS; the reference one makes the peers ~15x slower than they are.
+$blas = (Get-Item /usr/lib/x86_64-linux-gnu/libblas.so.3 -ErrorAction Ignore).ResolvedTarget
+if ($script:peerReady -and "$blas" -notmatch 'openblas') { Write-Warning "The system BLAS is '$blas', not OpenBLAS: the peers would be measured far below their speed. Run: apt-get install -y libopenblas0-pthread" }
 
 $rows = [Collections.Generic.List[object]]::new()
 function Add-Row($Ours, [string] $PeerName, $Peer) {

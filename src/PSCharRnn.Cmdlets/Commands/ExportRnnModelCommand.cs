@@ -8,8 +8,9 @@ namespace PSCharRnn.Commands;
 [OutputType(typeof(RnnModel))]
 public sealed class ExportRnnModelCommand : PSCharRnnCmdlet
 {
-    /// <summary>The file to write (.safetensors); replaced atomically.</summary>
+    /// <summary>The file to write (.safetensors), replaced atomically. Taken literally (wildcard characters are part of the name); its folder must exist.</summary>
     [Parameter(Mandatory = true, Position = 0)]
+    [Alias("LiteralPath")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = null!;
 
@@ -32,7 +33,7 @@ public sealed class ExportRnnModelCommand : PSCharRnnCmdlet
 
     protected override void ProcessRecord() => Run(() =>
     {
-        string path = GetUnresolvedProviderPathFromPSPath(Path);
+        string path = ModelFile.CheckWritable(GetUnresolvedProviderPathFromPSPath(Path));
         if (File.Exists(path))
         {
             if (NoClobber)

@@ -2,7 +2,10 @@ using System.Management.Automation;
 
 namespace PSCharRnn.Commands;
 
-/// <summary>A cmdlet that reads files named by -Path (wildcards) or -LiteralPath (e.g. from Get-ChildItem).</summary>
+/// <summary>
+/// A cmdlet that reads files named by -Path (wildcards) or -LiteralPath (e.g. from Get-ChildItem). A folder stands
+/// for the files in it that match <see cref="FolderFilter"/>, in name order.
+/// </summary>
 public abstract class FilePathCmdlet : PSCharRnnCmdlet
 {
     protected const string PathSet = "Path";
@@ -19,15 +22,34 @@ public abstract class FilePathCmdlet : PSCharRnnCmdlet
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
-    /// <summary>Calls <paramref name="read"/> for every existing file the bound paths name; a missing one is an error with the given id.</summary>
-    protected void ForEachFile(string notFoundErrorId, Action<string> read)
+    /// <summary>The files a folder given as a path stands for, e.g. "*.txt".</summary>
+    protected abstract string FolderFilter { get; }
+
+    /// <summary>
+    /// Calls <paramref name="read"/> for every file the bound paths name. A path that names nothing is an error with
+    /// <paramref name="notFoundErrorId"/>. With <paramref name="stopOnError"/> an error ends the command; without, it
+    /// is reported for that path or file and the others are still read.
+    /// </summary>
+    protected void ForEachFile(string notFoundErrorId, bool stopOnError, Action<string> read)
     {
         bool literal = ParameterSetName == LiteralPathSet;
+        Action<Action> attempt = stopOnError ? Run : Report;
         foreach (var path in literal ? LiteralPath : Path)
-            Run(() =>
+            attempt(() =>
             {
-                foreach (var file in Resolve(path, literal, notFoundErrorId)) read(file);
+                foreach (var file in Resolve(path, literal, notFoundErrorId).SelectMany(f => Expand(f, notFoundErrorId)))
+                    attempt(() => read(file));
             });
+    }
+
+    private IEnumerable<string> Expand(string path, string notFoundErrorId)
+    {
+        if (!Directory.Exists(path)) return new[] { path };
+        var files = Directory.EnumerateFiles(path, FolderFilter).Order(StringComparer.Ordinal).ToList();
+        if (files.Count == 0)
+            throw new PSCharRnnException(notFoundErrorId, ErrorCategory.ObjectNotFound, path, $"'{path}' is a folder with no {FolderFilter} file in it.");
+        WriteVerbose($"'{path}' is a folder: reading its {files.Count} {FolderFilter} files.");
+        return files;
     }
 
     private IReadOnlyList<string> Resolve(string path, bool literal, string notFoundErrorId)
@@ -37,7 +59,7 @@ public abstract class FilePathCmdlet : PSCharRnnCmdlet
         if (literal)
         {
             string resolved = GetUnresolvedProviderPathFromPSPath(path);
-            return File.Exists(resolved) ? new[] { resolved } : throw NotFound();
+            return File.Exists(resolved) || Directory.Exists(resolved) ? new[] { resolved } : throw NotFound();
         }
         try
         {

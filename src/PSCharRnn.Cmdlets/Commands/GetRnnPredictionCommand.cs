@@ -26,15 +26,6 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
     protected override void ProcessRecord()
     {
         foreach (var prefix in Prefix)
-        {
-            try
-            {
-                WriteObject(Predictor.Predict(Model, prefix, Length));
-            }
-            catch (PSCharRnnException ex)
-            {
-                WriteError(ex.ToErrorRecord());
-            }
-        }
+            Report(() => WriteObject(Predictor.Predict(Model, prefix, Length)));
     }
 }

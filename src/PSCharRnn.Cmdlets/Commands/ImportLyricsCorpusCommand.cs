@@ -21,9 +21,11 @@ public sealed class ImportLyricsCorpusCommand : FilePathCmdlet
     [ValidateNotNull]
     public Uri Uri { get; set; } = new(BookCorpus.DefaultUri);
 
+    protected override string FolderFilter => "*.txt";
+
     protected override void ProcessRecord()
     {
-        if (ParameterSetName != BookSet) ForEachFile("CorpusFileNotFound", files.Add);
+        if (ParameterSetName != BookSet) ForEachFile("CorpusFileNotFound", stopOnError: true, files.Add);
     }
 
     protected override void EndProcessing()

@@ -8,6 +8,9 @@ namespace PSCharRnn.Commands;
 [OutputType(typeof(RnnModel))]
 public sealed class ImportRnnModelCommand : FilePathCmdlet
 {
+    protected override string FolderFilter => "*.safetensors";
+
+    /// <summary>A bad file is reported on its own (non-terminating); the other files still load.</summary>
     protected override void ProcessRecord() =>
-        ForEachFile("ModelFileNotFound", file => WriteObject(ModelFile.Load(file)));
+        ForEachFile("ModelFileNotFound", stopOnError: false, file => WriteObject(ModelFile.Load(file)));
 }

@@ -32,6 +32,23 @@ public abstract class PSCharRnnCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>Runs an action and reports the library's exceptions as non-terminating errors, so that the next input is still processed.</summary>
+    protected void Report(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (PSCharRnnException ex)
+        {
+            WriteError(ex.ToErrorRecord());
+        }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
     public void Dispose()
     {
         stopping.Dispose();

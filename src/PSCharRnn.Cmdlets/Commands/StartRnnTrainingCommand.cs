@@ -2,6 +2,7 @@ using System.Management.Automation;
 using PSCharRnn.Corpus;
 using PSCharRnn.Generation;
 using PSCharRnn.Model;
+using PSCharRnn.Persistence;
 using PSCharRnn.Training;
 
 namespace PSCharRnn.Commands;
@@ -96,7 +97,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     [ValidateRange(0, long.MaxValue)]
     public long? Seed { get; set; }
 
-    /// <summary>libtorch threads (default: one per core).</summary>
+    /// <summary>libtorch threads (default: one per core). libtorch has one thread pool per process: the last value set applies to every runspace of the process.</summary>
     [Parameter]
     [ValidateRange(1, 1024)]
     public int? ThreadCount { get; set; }
@@ -135,7 +136,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         var corpus = ParameterSetName == CorpusSet ? Corpus : Corpus ?? Model.Corpus
             ?? throw new PSCharRnnException("CorpusRequired", ErrorCategory.InvalidArgument, Model,
                 "This model remembers no corpus (it was made from a vocabulary or loaded from a file): give one with -Corpus.");
-        string? checkpoint = CheckpointPath is null ? null : GetUnresolvedProviderPathFromPSPath(CheckpointPath);
+        string? checkpoint = CheckpointPath is null ? null : ModelFile.CheckWritable(GetUnresolvedProviderPathFromPSPath(CheckpointPath));
         if (checkpoint is not null && !ShouldProcess(checkpoint, "Write training checkpoints")) checkpoint = null;
         var trainer = new Trainer(model, corpus, Options(model))
         {

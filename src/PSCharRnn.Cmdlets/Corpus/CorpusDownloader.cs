@@ -16,14 +16,26 @@ public sealed class CorpusDownloader
 
     public string Download(Uri uri, string destination, string expectedSha256, CancellationToken cancel)
     {
-        Persistence.AtomicFile.Write(destination, target =>
+        // The data folder is made for the download, and removed again when the download fails and leaves it empty.
+        string folder = Path.GetDirectoryName(Path.GetFullPath(destination))!;
+        bool created = !Directory.Exists(folder);
+        Directory.CreateDirectory(folder);
+        try
         {
-            string actual = Fetch(uri, target, destination, cancel);
-            if (!actual.Equals(expectedSha256, StringComparison.OrdinalIgnoreCase))
-                throw new PSCharRnnException("CorpusChecksumMismatch", ErrorCategory.SecurityError, uri,
-                    $"The file downloaded from '{uri}' has SHA-256 {actual}, not the expected {expectedSha256}; " +
-                    $"it was discarded. {HowToPlaceByHand(destination)}");
-        });
+            Persistence.AtomicFile.Write(destination, "CorpusWriteFailed", target =>
+            {
+                string actual = Fetch(uri, target, destination, cancel);
+                if (!actual.Equals(expectedSha256, StringComparison.OrdinalIgnoreCase))
+                    throw new PSCharRnnException("CorpusChecksumMismatch", ErrorCategory.SecurityError, uri,
+                        $"The file downloaded from '{uri}' has SHA-256 {actual}, not the expected {expectedSha256}; " +
+                        $"it was discarded. {HowToPlaceByHand(destination)}");
+            });
+        }
+        catch
+        {
+            if (created && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+            throw;
+        }
         return destination;
     }
 

@@ -33,7 +33,30 @@ public sealed class LyricsCorpus
     /// <summary>The text's characters as Unicode scalar values (a character outside the BMP stays whole).</summary>
     public static string[] Characters(string text) => text.EnumerateRunes().Select(r => r.ToString()).ToArray();
 
-    public string Preview(int characters) => string.Concat(Text.EnumerateRunes().Take(characters));
+    /// <summary>The first characters with runs of white space shown as one space, so a text that starts with blanks still shows.</summary>
+    public string Preview(int characters)
+    {
+        var preview = new StringBuilder();
+        bool space = true;                      // drops leading white space too
+        int taken = 0;
+        foreach (var rune in Text.EnumerateRunes())
+        {
+            if (taken == characters) break;
+            if (Rune.IsWhiteSpace(rune))
+            {
+                if (space) continue;
+                space = true;
+                preview.Append(' ');
+            }
+            else
+            {
+                space = false;
+                preview.Append(rune.ToString());
+            }
+            taken++;
+        }
+        return preview.ToString();
+    }
 
     public override string ToString() => $"LyricsCorpus: {Length} characters, {VocabularySize} distinct, from {Source}";
 }

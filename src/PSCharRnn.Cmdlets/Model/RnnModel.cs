@@ -98,6 +98,9 @@ public sealed class RnnModel : IDisposable
     /// <summary>The corpus the model was made from or last trained on, so a pipeline can train it without naming it again.</summary>
     public LyricsCorpus? Corpus { get; set; }
 
+    /// <summary>The file this model was last loaded from or saved to, if any.</summary>
+    public string? Path { get; set; }
+
     /// <summary>Every epoch this model was trained, across all training runs.</summary>
     public List<EpochRecord> History { get; } = new();
 

@@ -33,6 +33,11 @@ public static class ModelFile
 
     private sealed record OptimizerMetadata(OptimizerKind Kind, double LearningRate, long Step);
 
+    public const string WriteFailedId = "ModelFileWriteFailed";
+
+    /// <summary>Fails early, with <see cref="WriteFailedId"/>, when a model could not be written at <paramref name="path"/>.</summary>
+    public static string CheckWritable(string path) => AtomicFile.CheckWritable(path, WriteFailedId);
+
     public static void Save(RnnModel model, string path)
     {
         var tensors = model.NamedParameters.Select(p => Entry(p.Name, p.Value)).ToList();
@@ -54,7 +59,8 @@ public static class ModelFile
             ["history"] = JsonSerializer.Serialize(model.History, Json),
             ["optimizer"] = JsonSerializer.Serialize(model.Optimizer is { } o ? new OptimizerMetadata(o.Kind, o.LearningRate, o.StepCount) : null, Json),
         };
-        AtomicFile.Write(path, stream => SafetensorsFile.Write(stream, tensors, metadata));
+        AtomicFile.Write(path, WriteFailedId, stream => SafetensorsFile.Write(stream, tensors, metadata));
+        model.Path = Path.GetFullPath(path);
     }
 
     private static SafetensorsFile.Entry Entry(string name, Tensor value)
@@ -110,6 +116,7 @@ public static class ModelFile
             Tensor Make(string name) => tensor(tensors[name].Data, tensors[name].Shape);
             var model = new RnnModel(vocabulary, description, description.Parameters.ToDictionary(p => p.Name, p => Make(StoredName(p.Name))))
             {
+                Path = System.IO.Path.GetFullPath(path),
                 LastTraining = training,
                 Dropout = version == 1 ? 0 : double.Parse(metadata["dropout"], CultureInfo.InvariantCulture),
             };

@@ -1,8 +1,23 @@
+using System.Collections.ObjectModel;
+
 namespace PSCharRnn.Training;
 
 /// <summary>One trained epoch: what the book prints, as an object (Export-Csv, plotting).</summary>
-public sealed record EpochRecord(int Epoch, double Perplexity, double Seconds, Sampling Sampling, IReadOnlyList<string> Samples)
+public sealed record EpochRecord(int Epoch, double Perplexity, double Seconds, Sampling Sampling, SampleList Samples)
 {
+    /// <summary>When the epoch ended (null in files written before this was recorded).</summary>
+    public DateTimeOffset? Finished { get; init; }
+
     /// <summary>The book's report line: "epoch 50, perplexity 70.039647, time 0.11 sec".</summary>
     public string ReportLine => $"epoch {Epoch}, perplexity {Perplexity:F6}, time {Seconds:F2} sec";
+}
+
+/// <summary>The report samples of an epoch; as text (Export-Csv, string conversion) they read "first | second".</summary>
+public sealed class SampleList : Collection<string>
+{
+    public SampleList() { }
+
+    public SampleList(IEnumerable<string> samples) : base(samples.ToList()) { }
+
+    public override string ToString() => string.Join(" | ", this);
 }

@@ -69,8 +69,9 @@ public sealed class Trainer
                 EpochCompleted?.Invoke(run, record);
             }
         }
-        catch (OperationCanceledException) when (Checkpoint is not null)
+        catch (Exception ex) when (Checkpoint is not null && (ex is OperationCanceledException || cancel.IsCancellationRequested))
         {
+            // Stopped (the host may also stop us by failing a write to its pipeline): keep every whole epoch learned.
             ModelFile.Save(model, Checkpoint.Path);
             throw;
         }
@@ -120,9 +121,9 @@ public sealed class Trainer
                 throw Diverged(epoch, "a parameter became NaN or infinite");
             double seconds = watch.Elapsed.TotalSeconds;
             var samples = Options.ReportEvery > 0 && run % Options.ReportEvery == 0
-                ? Options.SamplePrefixes.Select(p => Predictor.Predict(model, p, Options.SampleLength)).ToArray()
-                : Array.Empty<string>();
-            return new EpochRecord(epoch, perplexity, seconds, Options.Sampling, samples);
+                ? Options.SamplePrefixes.Select(p => Predictor.Predict(model, p, Options.SampleLength))
+                : Enumerable.Empty<string>();
+            return new EpochRecord(epoch, perplexity, seconds, Options.Sampling, new SampleList(samples)) { Finished = DateTimeOffset.Now };
         }
         catch (Exception ex) when (ex is OperationCanceledException or PSCharRnnException { ErrorId: "TrainingDiverged" })
         {
