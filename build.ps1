@@ -7,13 +7,16 @@
 #>
 [CmdletBinding()]
 param(
-    # Build (default), Test, Demo, Bench or Clean.
+    # Build (default), Test, Demo, Bench, Install or Clean.
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Install', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Release', 'Debug')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    # Bench only: a few epochs per configuration, for a side-by-side speed check in minutes.
+    [switch] $Quick
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -41,8 +44,9 @@ function Invoke-Build {
     # folder is installed on $env:PSModulePath, the assembly's folder when loaded through ./PSCharRnn.psd1.
     $help = "$Root/PSCharRnn/en-US/PSCharRnn.dll-Help.xml"
     Invoke-Pwsh "& '$Root/tools/New-HelpFile.ps1' -ModulePath '$Root/PSCharRnn/PSCharRnn.psd1' -OutFile '$help'"
+    Copy-Item "$Root/tools/about_PSCharRnn.help.txt" "$Root/PSCharRnn/en-US"
     New-Item -ItemType Directory -Force "$ModuleBin/en-US" | Out-Null
-    Copy-Item $help "$ModuleBin/en-US"
+    Copy-Item $help, "$Root/tools/about_PSCharRnn.help.txt" "$ModuleBin/en-US"
 }
 
 # Runs a script in a fresh pwsh, so that the module (and libtorch) loads into a clean process.
@@ -103,7 +107,18 @@ Import-LyricsCorpus | Start-RnnTraining -Epochs 250 -Seed 1 -InformationAction C
 
 function Invoke-Bench {
     Invoke-Build
-    Invoke-Pwsh "& '$Root/tools/Bench.ps1' -ModulePath '$Root/PSCharRnn.psd1'"
+    Invoke-Pwsh "& '$Root/tools/Bench.ps1' -ModulePath '$Root/PSCharRnn.psd1' -Quick:`$$Quick"
+}
+
+# Installs the built module, with its example jobs, for this user: PowerShell finds it from any folder.
+function Invoke-Install {
+    Invoke-Build
+    $target = Join-Path ([Environment]::GetFolderPath('LocalApplicationData')) 'powershell/Modules/PSCharRnn'
+    Remove-Item -Recurse -Force $target -ErrorAction Ignore
+    New-Item -ItemType Directory -Force (Split-Path $target) | Out-Null
+    Copy-Item -Recurse "$Root/PSCharRnn" $target
+    Copy-Item -Recurse "$Root/examples" "$target/examples"
+    "Installed PSCharRnn into $target"
 }
 
 function Invoke-Clean {

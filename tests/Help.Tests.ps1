@@ -26,6 +26,74 @@ Describe 'Get-Help <Name>' -ForEach $commands {
     }
 }
 
+Describe 'Get-Help tells the truth about <Name>' -ForEach $commands {
+    BeforeAll {
+        $help = Get-Help $Name -Full
+        $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+        $metadata = (Get-Command $Name).Parameters.Values | Where-Object Name -notin $common
+    }
+    It 'gives every parameter a default value' {
+        foreach ($parameter in $metadata) {
+            $entry = $help.parameters.parameter | Where-Object name -eq $parameter.Name
+            "$($entry.defaultValue)" | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) has a default (or None)"
+        }
+    }
+    It 'shows the positions the cmdlet really has' {
+        foreach ($parameter in $metadata) {
+            $positions = @($parameter.ParameterSets.Values.Position | Where-Object { $_ -ge 0 } | Sort-Object -Unique)
+            $entry = $help.parameters.parameter | Where-Object name -eq $parameter.Name
+            $entry.position | Should -Be $(if ($positions.Count) { $positions -join ', ' } else { 'named' }) -Because "-$($parameter.Name)"
+        }
+    }
+    It 'names types as a user types them, never Nullable`1' {
+        $help.syntax | Out-String | Should -Not -Match 'Nullable'
+        $help.parameters | Out-String | Should -Not -Match 'Nullable'
+    }
+    It 'says Required? true only for a parameter mandatory in every parameter set' {
+        foreach ($parameter in $metadata) {
+            $always = @($parameter.ParameterSets.Values | Where-Object IsMandatory).Count -eq $parameter.ParameterSets.Count
+            ($help.parameters.parameter | Where-Object name -eq $parameter.Name).required | Should -Be "$always".ToLower() -Because "-$($parameter.Name)"
+        }
+    }
+    It 'has INPUTS and OUTPUTS' {
+        $help.returnValues.returnValue.type.name | Should -Not -BeNullOrEmpty
+        $help.returnValues.returnValue.description.Text | Should -Not -BeNullOrEmpty
+        if ($metadata | Where-Object { $_.Attributes.ValueFromPipeline -or $_.Attributes.ValueFromPipelineByPropertyName }) {
+            $help.inputTypes.inputType.type.name | Should -Not -BeNullOrEmpty
+        }
+    }
+}
+
+Describe 'Help details a user relies on' {
+    It 'shows the real defaults of Start-RnnTraining' {
+        $parameters = (Get-Help Start-RnnTraining -Full).parameters.parameter
+        ($parameters | Where-Object name -eq Epochs).defaultValue | Should -Be '250'
+        ($parameters | Where-Object name -eq Sampling).defaultValue | Should -Be 'Random'
+        ($parameters | Where-Object name -eq SamplePrefix).defaultValue | Should -Be '分开, 不分开'
+        ($parameters | Where-Object name -eq ClipTheta).defaultValue | Should -Be '0.01'
+    }
+    It 'shows -Path, -Corpus and -Prefix as positional' {
+        ((Get-Help Import-LyricsCorpus -Full).parameters.parameter | Where-Object name -eq Path).position | Should -Be '0'
+        ((Get-Help New-RnnModel -Full).parameters.parameter | Where-Object name -eq Corpus).position | Should -Be '0'
+        ((Get-Help Get-RnnPrediction -Full).parameters.parameter | Where-Object name -eq Prefix).position | Should -Be '0'
+    }
+    It 'says Export-RnnModel takes -Path literally' {
+        $path = (Get-Help Export-RnnModel -Full).parameters.parameter | Where-Object name -eq Path
+        $path.globbing | Should -Be 'false'
+        $path.description.Text | Should -Match 'literally'
+        $path.aliases | Should -Be 'LiteralPath'
+    }
+    It 'says -ThreadCount is process-wide' {
+        ((Get-Help Start-RnnTraining -Full).parameters.parameter | Where-Object name -eq ThreadCount).description.Text | Should -Match 'per process'
+    }
+    It 'has an about_PSCharRnn topic on the book, the algorithm and the files' {
+        $about = Get-Help about_PSCharRnn | Out-String
+        $about | Should -Match 'Dive into Deep Learning'
+        $about | Should -Match 'W_hq'
+        $about | Should -Match 'safetensors'
+    }
+}
+
 Describe 'The module manifest' {
     It 'ships the PSCharRnn folder as a complete module on its own (copy it into $env:PSModulePath)' {
         Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force

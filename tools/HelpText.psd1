@@ -2,6 +2,7 @@
 @{
     'Import-LyricsCorpus' = @{
         Synopsis    = 'Reads lyrics into a corpus: text, sorted vocabulary and index sequence.'
+        Outputs     = 'One LyricsCorpus: Text, Vocabulary (sorted characters), Indices, Length, Sources.'
         Description = @(
             "With no arguments, loads the book's corpus exactly as Dive into Deep Learning section 6.4 does: jaychou_lyrics.txt from jaychou_lyrics.txt.zip, line breaks replaced by spaces, the first 10,000 characters (1,027 distinct)."
             'The archive is looked for in $env:PSCHARRNN_DATA, then in the per-user data folder ($XDG_DATA_HOME/PSCharRnn, ~/.local/share/PSCharRnn or %LOCALAPPDATA%\PSCharRnn). If it is in neither, it is downloaded into the per-user folder and kept only if its SHA-256 is 3cfedd7d174111cdad5a27eaffaa6a2432a2842cf2590a03dd8a97610ea07043.'
@@ -15,30 +16,38 @@
     }
     'New-RnnModel'        = @{
         Synopsis    = "Creates an untrained character-level RNN with the book's parameters W_xh, W_hh, b_h, W_hq and b_q."
+        Outputs     = 'One untrained RnnModel per input.'
         Description = @(
-            'Makes the model of Dive into Deep Learning section 6.4 from scratch: weights drawn from N(0, 0.01), biases zero, for the vocabulary of a corpus or a given list of characters.'
+            'Makes a model of Dive into Deep Learning chapter 6 from scratch: explicit parameter tensors named as the book names them (per layer and gate W_x*, W_h*, b_*, then W_hq and b_q), weights drawn from N(0, 0.01), biases zero, for the vocabulary of a corpus or a given list of characters.'
+            'Cells: RNN (section 6.4), H = tanh(X·W_xh + H·W_hh + b_h). GRU (6.7): Z = σ(X·W_xz + H·W_hz + b_z), R = σ(X·W_xr + H·W_hr + b_r), H̃ = tanh(X·W_xh + R ⊙ (H·W_hh) + b_h), H = Z ⊙ H + (1 − Z) ⊙ H̃; the reset gate scales H·W_hh, as the book''s code and nn.GRU do (the book''s prose writes (R ⊙ H)·W_hh). LSTM (6.8): I, F, O = σ(X·W_x* + H·W_h* + b_*), C̃ = tanh(X·W_xc + H·W_hc + b_c), C = F ⊙ C + I ⊙ C̃, H = O ⊙ tanh(C).'
+            'With -NumLayers above 1 (section 6.9), each layer reads the hidden states of the one below and the output layer reads the top one; -Dropout drops units between layers while training only.'
             'The model remembers the corpus it was made from, so it can be piped to Start-RnnTraining. It holds native memory: call Dispose() on models you no longer need in long scripts.'
         )
         Examples    = @(
             @{ Code = 'Import-LyricsCorpus | New-RnnModel -HiddenSize 128 | Start-RnnTraining -Epochs 100'; Remarks = "Makes a smaller model for the book's corpus and trains it." }
             @{ Code = "New-RnnModel -Vocabulary a, b, c, ' ' -HiddenSize 16 -Seed 1"; Remarks = 'Makes a tiny model for four characters.' }
+            @{ Code = 'Import-LyricsCorpus | New-RnnModel -CellType LSTM -NumLayers 2 -HiddenSize 256 -Dropout 0.2 | Start-RnnTraining -Optimizer Adam -Epochs 40'; Remarks = 'Makes a two-layer LSTM with dropout between its layers and trains it with Adam.' }
         )
     }
     'Start-RnnTraining'   = @{
         Synopsis    = "Trains an RNN with the book's minibatch SGD, gradient clipping and perplexity reports."
+        Outputs     = 'The trained RnnModel, with History (one EpochRecord per epoch), LastTraining and Optimizer.'
         Description = @(
-            'Trains as train_and_predict_rnn of Dive into Deep Learning section 6.4: minibatches of -BatchSize sequences of -NumSteps characters, random or consecutive sampling, mean cross-entropy, gradients clipped to a global L2 norm of -ClipTheta, plain SGD with -LearningRate.'
+            'Trains as train_and_predict_rnn of Dive into Deep Learning section 6.4: minibatches of -BatchSize sequences of -NumSteps characters, random or consecutive sampling, mean cross-entropy, gradients clipped to a global L2 norm of -ClipTheta, then an optimizer step: plain SGD (the book''s, learning rate 100) or torch.optim.Adam (-Optimizer Adam, learning rate 0.01 as in section 6.7.4).'
+            'Given a corpus, it makes a new model (-CellType RNN, GRU or LSTM, -HiddenSize, -NumLayers, -Dropout; see New-RnnModel). Given a model, it trains it further: epochs count on, the optimizer''s state (Adam''s moments) carries over, and naming another -CellType or -NumLayers is an error. Each epoch''s shuffling and dropout follow from -Seed and the epoch number, so a run resumed from a checkpoint continues exactly as an uninterrupted one (same -Seed and -ThreadCount).'
             "A progress bar shows each epoch. Every -ReportEvery epochs the book's line 'epoch N, perplexity P, time T sec' and one sample per -SamplePrefix go to the Information stream (add -InformationAction Continue to see them). The trained model, with its full history, is written to the pipeline."
-            'Ctrl+C stops at the next minibatch boundary (with -CheckpointPath, after writing a last checkpoint). A run whose loss becomes NaN or infinite stops with the error TrainingDiverged, and the model is restored to its state before that epoch.'
+            'Ctrl+C stops at the next minibatch boundary; the model is as it was after its last whole epoch (with -CheckpointPath, saved there). Training that diverges (a NaN or infinite loss or parameter, or an epoch perplexity above 100 times the vocabulary size) stops with the error TrainingDiverged, and the model and optimizer are restored to their state before that epoch.'
         )
         Examples    = @(
             @{ Code = 'Import-LyricsCorpus | Start-RnnTraining -Epochs 250 -InformationAction Continue | Get-RnnPrediction -Prefix 不分开'; Remarks = "The book's run: trains 250 epochs with random sampling, shows the reports, then writes lyrics." }
             @{ Code = "`$m = Import-LyricsCorpus | Start-RnnTraining -Sampling Consecutive -Seed 1 -ThreadCount 2`n`$m.History | Select-Object Epoch, Perplexity, Seconds | Export-Csv perplexity.csv"; Remarks = 'Trains with consecutive sampling, repeatably, and saves the perplexity of every epoch.' }
             @{ Code = 'Import-RnnModel ./model.safetensors | Start-RnnTraining -Corpus (Import-LyricsCorpus) -Epochs 50 -CheckpointPath ./model.safetensors'; Remarks = 'Resumes a saved model for 50 more epochs, checkpointing into the same file.' }
+            @{ Code = 'Import-LyricsCorpus | Start-RnnTraining -CellType GRU -Epochs 160 -Sampling Consecutive | Get-RnnPrediction -Prefix 分开'; Remarks = 'The book''s GRU (section 6.7): 160 epochs of SGD with consecutive sampling, then lyrics.' }
         )
     }
     'Get-RnnPrediction'   = @{
         Synopsis    = 'Writes text with a trained RNN: the prefix, then the most likely next characters.'
+        Outputs     = 'One string per prefix: the prefix followed by the generated characters.'
         Description = @(
             "The book's predict_rnn: feeds the prefix one character at a time, then appends the argmax character -Length times. One string per prefix, the prefix included."
             "A prefix with characters outside the model's vocabulary is a non-terminating error (PrefixOutOfVocabulary) that lists them; the other prefixes are still written."
@@ -49,8 +58,10 @@
     }
     'Export-RnnModel'     = @{
         Synopsis    = 'Saves a model to a single .safetensors file, atomically.'
+        Outputs     = 'Nothing, or the model with -PassThru.'
         Description = @(
-            'Writes the five weights as float32 tensors (W_xh, W_hh, b_h, W_hq, b_q) and, in the file''s __metadata__, the vocabulary, cell type, hidden size, training settings, history and a format version. The file opens in Python''s safetensors.'
+            'Writes the parameters as float32 tensors named as the model names them (layers.0.W_xh, ..., W_hq, b_q), the optimizer''s state (Adam''s moments, as optimizer.exp_avg.<name> and optimizer.exp_avg_sq.<name>), and, in the file''s __metadata__ as readable UTF-8 JSON, the vocabulary, cell type, hidden size, layer count, dropout, training settings, history (NaN and Infinity stored as the strings "NaN" and "Infinity") and format version 2. The file opens in Python''s safetensors.'
+            '-Path is taken literally: wildcard characters are part of the file name. Its folder must exist (PSCharRnn creates no folders, as Out-File does not); a failed write is the error ModelFileWriteFailed naming the file and the reason.'
             'The file is written to a temporary file in the same folder, flushed and renamed over the target: a process killed mid-write leaves the previous file intact.'
         )
         Examples    = @(
@@ -60,8 +71,10 @@
     }
     'Import-RnnModel'     = @{
         Synopsis    = 'Loads a model saved by Export-RnnModel or a training checkpoint.'
+        Outputs     = 'One RnnModel per file read; its Path is the file.'
         Description = @(
-            'Reads the file without executing anything from it. A truncated, corrupted, foreign or newer-format file, or tensors whose shapes disagree with the vocabulary and hidden size, give an error with a stable id (ModelFileCorrupt, ModelFileForeign, ModelFileNewerFormat, ModelFileShapeMismatch) and nothing half-loaded is returned.'
+            'Reads the file without executing anything from it; format 1 files (PSCharRnn 0.1, the RNN only) load as they always did. A truncated, corrupted, foreign or newer-format file, an unknown cell type, or tensors that do not match the model the file describes, give an error with a stable id (ModelFileCorrupt, ModelFileForeign, ModelFileNewerFormat, ModelFileCellTypeUnknown, ModelFileShapeMismatch) and nothing half-loaded is returned.'
+            'Each bad file is a non-terminating error of its own: the other files still load. A folder stands for the *.safetensors files in it.'
         )
         Examples    = @(
             @{ Code = 'Import-RnnModel ./model.safetensors | Get-RnnPrediction -Prefix 不分开'; Remarks = 'Writes lyrics from a saved model.' }

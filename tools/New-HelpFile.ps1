@@ -17,6 +17,28 @@ $docs = [xml](Get-Content -Raw ([IO.Path]::ChangeExtension($dll, '.xml')))
 $text = Import-PowerShellDataFile (Join-Path $PSScriptRoot 'HelpText.psd1')
 $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
 
+# The type a user types: Nullable<long> is a long, and so on.
+function Get-TypeName([type] $Type) {
+    $plain = [Nullable]::GetUnderlyingType($Type)
+    if ($plain) { $Type = $plain }
+    $Type.Name
+}
+
+# Defaults come from a fresh instance of the cmdlet class, so they cannot drift from the code.
+function Get-DefaultValue([System.Management.Automation.CmdletInfo] $Command, [string] $Parameter) {
+    $value = $Command.ImplementingType.GetProperty($Parameter).GetValue([Activator]::CreateInstance($Command.ImplementingType))
+    if ($value -is [System.Management.Automation.SwitchParameter]) { return "$($value.IsPresent)" }
+    if ($null -eq $value -or ($value -is [array] -and $value.Count -eq 0)) { return 'None' }
+    if ($value -is [array]) { return $value -join ', ' }
+    [string]::Format([cultureinfo]::InvariantCulture, '{0}', $value)
+}
+
+# The parameter sets in which a parameter is mandatory; Get-Help reads "required" as one boolean, so a parameter
+# mandatory in some sets only is marked optional and its description names those sets.
+function Get-MandatorySets([System.Management.Automation.ParameterMetadata] $Parameter) {
+    @($Parameter.ParameterSets.GetEnumerator() | Where-Object { $_.Value.IsMandatory } | ForEach-Object Key | Sort-Object)
+}
+
 function Get-Summary([System.Management.Automation.CmdletInfo] $Command, [string] $Parameter) {
     $declaring = $Command.ImplementingType.GetProperty($Parameter).DeclaringType
     $member = $docs.doc.members.member | Where-Object name -eq "P:$($declaring.FullName).$Parameter"
@@ -62,10 +84,10 @@ foreach ($name in $module.ExportedCmdlets.Keys | Sort-Object) {
         foreach ($p in $set.Parameters | Where-Object Name -notin $common) {
             $w.WriteStartElement('command', 'parameter', $cmd)
             $w.WriteAttributeString('required', "$($p.IsMandatory)".ToLower())
-            $w.WriteAttributeString('position', $(if ($p.Position -ge 0) { $p.Position + 1 } else { 'named' }))
+            $w.WriteAttributeString('position', $(if ($p.Position -ge 0) { $p.Position } else { 'named' }))
             $w.WriteElementString('maml', 'name', $maml, $p.Name)
             if ($p.ParameterType -ne [System.Management.Automation.SwitchParameter]) {
-                $w.WriteElementString('command', 'parameterValue', $cmd, $p.ParameterType.Name)
+                $w.WriteElementString('command', 'parameterValue', $cmd, (Get-TypeName $p.ParameterType))
             }
             $w.WriteEndElement()
         }
@@ -80,21 +102,49 @@ foreach ($name in $module.ExportedCmdlets.Keys | Sort-Object) {
             if ($attributes | Where-Object ValueFromPipeline) { 'ByValue' }
             if ($attributes | Where-Object ValueFromPipelineByPropertyName) { 'ByPropertyName' }
         )
+        $positions = @($attributes | Where-Object Position -ge 0 | ForEach-Object Position | Sort-Object -Unique)
+        $globbing = $p.Name -eq 'Path' -and $command.ImplementingType.BaseType.Name -eq 'FilePathCmdlet'
         $w.WriteStartElement('command', 'parameter', $cmd)
-        $w.WriteAttributeString('required', "$([bool]($attributes | Where-Object Mandatory))".ToLower())
-        $w.WriteAttributeString('globbing', "$($p.Name -eq 'Path')".ToLower())
+        $mandatorySets = @(Get-MandatorySets $p)
+        $always = $mandatorySets.Count -gt 0 -and $mandatorySets.Count -eq $p.ParameterSets.Count
+        $w.WriteAttributeString('required', "$always".ToLower())
+        $w.WriteAttributeString('globbing', "$globbing".ToLower())
         $w.WriteAttributeString('pipelineInput', $(if ($pipeline) { "true ($($pipeline -join ', '))" } else { 'false' }))
-        $w.WriteAttributeString('position', 'named')
+        $w.WriteAttributeString('position', $(if ($positions.Count -gt 0) { $positions -join ', ' } else { 'named' }))
+        $w.WriteAttributeString('aliases', $(if ($p.Aliases.Count -gt 0) { $p.Aliases -join ', ' } else { 'None' }))
         $w.WriteElementString('maml', 'name', $maml, $p.Name)
-        $w.WriteStartElement('maml', 'description', $maml); Para (Get-Summary $command $p.Name); $w.WriteEndElement()
-        $w.WriteElementString('command', 'parameterValue', $cmd, $p.ParameterType.Name)
+        $summary = Get-Summary $command $p.Name
+        if (-not $always -and $mandatorySets.Count -gt 0) {
+            $others = @($p.ParameterSets.Keys | Where-Object { $_ -notin $mandatorySets } | Sort-Object)
+            $summary += " Required in the $($mandatorySets -join ', ') parameter set; optional in $($others -join ', ')."
+        }
+        $w.WriteStartElement('maml', 'description', $maml); Para $summary; $w.WriteEndElement()
+        $w.WriteElementString('command', 'parameterValue', $cmd, (Get-TypeName $p.ParameterType))
+        $w.WriteStartElement('dev', 'type', $dev); $w.WriteElementString('maml', 'name', $maml, (Get-TypeName $p.ParameterType)); $w.WriteEndElement()
+        $w.WriteElementString('dev', 'defaultValue', $dev, (Get-DefaultValue $command $p.Name))
         $w.WriteEndElement()
     }
     $w.WriteEndElement()
 
-    $w.WriteStartElement('command', 'returnValues', $cmd); $w.WriteStartElement('command', 'returnValue', $cmd); $w.WriteStartElement('dev', 'type', $dev)
-    $w.WriteElementString('maml', 'name', $maml, ($command.OutputType.Name -join ', '))
-    $w.WriteEndElement(); $w.WriteEndElement(); $w.WriteEndElement()
+    # INPUTS: what binds from the pipeline; OUTPUTS: the declared output types, each with what it is.
+    $w.WriteStartElement('command', 'inputTypes', $cmd)
+    foreach ($p in $parameters | Where-Object { $_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and ($_.ValueFromPipeline -or $_.ValueFromPipelineByPropertyName) } }) {
+        $w.WriteStartElement('command', 'inputType', $cmd); $w.WriteStartElement('dev', 'type', $dev)
+        $w.WriteElementString('maml', 'name', $maml, ($p.ParameterType.FullName -replace '^System\.Nullable`1\[(.*)\]$', '$1'))
+        $w.WriteEndElement()
+        $w.WriteStartElement('maml', 'description', $maml); Para "Binds to -$($p.Name)."; $w.WriteEndElement()
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+    $w.WriteStartElement('command', 'returnValues', $cmd)
+    foreach ($type in $command.OutputType) {
+        $w.WriteStartElement('command', 'returnValue', $cmd); $w.WriteStartElement('dev', 'type', $dev)
+        $w.WriteElementString('maml', 'name', $maml, $type.Name)
+        $w.WriteEndElement()
+        $w.WriteStartElement('maml', 'description', $maml); Para $help.Outputs; $w.WriteEndElement()
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
 
     $w.WriteStartElement('command', 'examples', $cmd)
     $i = 0
