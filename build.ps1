@@ -94,6 +94,7 @@ Import-Module '$Root/tools/.packages/pester/$PesterVersion/tools/Pester.psd1'
 
 function Invoke-Demo {
     Invoke-Build
+    New-Item -ItemType Directory -Force $Artifacts | Out-Null
     Invoke-Pwsh @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$Root/PSCharRnn.psd1'
@@ -101,7 +102,10 @@ Import-Module '$Root/PSCharRnn.psd1'
 `$corpus | Format-Table
 "First characters: `$(`$corpus.Preview(60))"
 "Training the book's RNN (hidden 256, 250 epochs, random sampling) ..."
-Import-LyricsCorpus | Start-RnnTraining -Epochs 250 -Seed 1 -InformationAction Continue | Get-RnnPrediction -Prefix 不分开
+`$model = `$corpus | Start-RnnTraining -Epochs 250 -Seed 1 -InformationAction Continue
+`$model | Get-RnnPrediction -Prefix 不分开
+`$chart = `$model | Export-RnnTrainingChart -Path '$Artifacts/demo-perplexity.png'
+"The chart of its training: `$(`$chart.FullName)"
 "@
 }
 

@@ -3,7 +3,7 @@
     ModuleVersion        = '0.1.0'
     GUID                 = '6b0f3d0e-8a52-4f55-9d7e-2f4b8f0b9c11'
     Author               = 'PSCharRnn contributors'
-    Description          = 'Character-level RNN language models trained from scratch on TorchSharp (Dive into Deep Learning, section 6.4), as PowerShell cmdlets.'
+    Description          = 'Character-level RNN language models trained from scratch on TorchSharp (Dive into Deep Learning, chapter 6: RNN, GRU, LSTM), as PowerShell cmdlets.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('PSCharRnn.Format.ps1xml')
@@ -14,6 +14,9 @@
         'Get-RnnPrediction'
         'Export-RnnModel'
         'Import-RnnModel'
+        'Measure-RnnPerplexity'
+        'Measure-LyricsNovelty'
+        'Export-RnnTrainingChart'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -4,6 +4,8 @@
 
         pwsh -NonInteractive -File ./Write-Lyrics.ps1 -ModelPath ~/lyrics/model.safetensors -Prefix 分开, 不分开 -OutputFolder ~/lyrics
 
+    A prefix the model cannot continue is reported, the others are still written, and the exit code is 1.
+
 .PARAMETER Prefix
     Texts to continue. With pwsh -File an array arrives as one string: commas separate prefixes there too.
 .PARAMETER Count
@@ -19,6 +21,8 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
+# A scheduler writes to a log file: no colour codes in it.
+if ([Console]::IsOutputRedirected -or [Console]::IsErrorRedirected) { $PSStyle.OutputRendering = 'PlainText' }
 Import-Module PSCharRnn -ErrorAction SilentlyContinue
 if (-not (Get-Command Get-RnnPrediction -ErrorAction SilentlyContinue)) { Import-Module "$PSScriptRoot/../PSCharRnn.psd1" }
 
@@ -26,15 +30,23 @@ $Prefix = @($Prefix | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
 $model = Import-RnnModel -Path $ModelPath
 New-Item -ItemType Directory -Force $OutputFolder | Out-Null
 $file = Join-Path $OutputFolder ("lyrics-{0:yyyy-MM-dd}.txt" -f (Get-Date))
+$failed = 0
 $lines = foreach ($start in $Prefix) {
-    "# $start"
-    $seed = $start
-    for ($i = 0; $i -lt $Count; $i++) {
-        $line = $model | Get-RnnPrediction -Prefix $seed -Length $Length
-        $line
-        $seed = $line.Substring($line.Length - [Math]::Min(5, $line.Length))
+    try {
+        $block = @("# $start")
+        $seed = $start
+        for ($i = 0; $i -lt $Count; $i++) {
+            $line = $model | Get-RnnPrediction -Prefix $seed -Length $Length
+            $block += $line
+            $seed = $line.Substring($line.Length - [Math]::Min(5, $line.Length))
+        }
+        $block + ''
     }
-    ''
+    catch {
+        $failed++
+        Write-Error -ErrorRecord $_ -ErrorAction Continue
+    }
 }
 $lines | Set-Content -Path $file -Encoding utf8
-Write-Information "Wrote $file" -InformationAction Continue
+Write-Information "Wrote $file ($($Prefix.Count - $failed) of $($Prefix.Count) prefixes)" -InformationAction Continue
+if ($failed) { exit 1 }

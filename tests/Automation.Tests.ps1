@@ -17,7 +17,10 @@ Describe 'The example scripts, run as a scheduler runs them (pwsh -NonInteractiv
         Invoke-ChildPwsh -File "$examples/Train-Nightly.ps1" -Arguments (@('-ModelPath', $model, '-CorpusPath', $corpusFile, '-Epochs', '2') + $small) | Out-Null
         $LASTEXITCODE | Should -Be 0
         (Import-RnnModel $model).EpochsTrained | Should -Be 5
-        (Import-Csv "$TestDrive/nightly/model.csv").Epoch | Should -Be @('1', '2', '3', '4', '5')
+        $rows = Import-Csv "$TestDrive/nightly/model.csv"
+        $rows.Epoch | Should -Be @('1', '2', '3', '4', '5')
+        @($rows.Finished | Sort-Object -Unique).Count | Should -Be 5 -Because 'each row records when its own epoch ended'
+        ([IO.File]::ReadAllBytes("$TestDrive/nightly/model.png"))[1..3] | Should -Be @(0x50, 0x4E, 0x47)
     }
     It 'Write-Lyrics writes a dated file with a block per prefix' {
         $model = "$TestDrive/lyrics-model.safetensors"
@@ -31,10 +34,23 @@ Describe 'The example scripts, run as a scheduler runs them (pwsh -NonInteractiv
         $lines | Should -Contain '# h'
         ($lines | Where-Object { $_ -like 'ab*' }).Count | Should -Be 1
     }
+    It 'Write-Lyrics writes the prefixes it can, reports the one it cannot, exits 1, in plain text' {
+        $model = "$TestDrive/partial-model.safetensors"
+        Import-LyricsCorpus -Path $corpusFile | Start-RnnTraining -Epochs 1 -HiddenSize 8 -NumSteps 9 -BatchSize 8 -ReportEvery 0 | Export-RnnModel -Path $model
+        $output = Invoke-ChildPwsh -File "$examples/Write-Lyrics.ps1" -Arguments '-ModelPath', $model, '-Prefix', 'ab,不,h', '-OutputFolder', "$TestDrive/partial", '-Count', '1', '-Length', '5' 2>&1 | Out-String
+        $LASTEXITCODE | Should -Be 1
+        $output | Should -Match 'PrefixOutOfVocabulary|不'
+        $output | Should -Not -Match "`e\["
+        $lines = Get-Content (Get-ChildItem "$TestDrive/partial" -Filter 'lyrics-*.txt').FullName
+        $lines | Should -Contain '# ab'
+        $lines | Should -Contain '# h'
+        $lines | Should -Not -Contain '# 不'
+    }
     It 'fails with a non-zero exit code and a clear message when the model is missing' {
         $output = Invoke-ChildPwsh -File "$examples/Write-Lyrics.ps1" -Arguments '-ModelPath', "$TestDrive/none.safetensors", '-Prefix', 'a', '-OutputFolder', "$TestDrive/none" 2>&1
         $LASTEXITCODE | Should -Not -Be 0
         "$output" | Should -Match 'Cannot find the file'
+        "$output" | Should -Not -Match "`e\[" -Because 'a job log is plain text'
     }
 }
 

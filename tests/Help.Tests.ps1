@@ -102,7 +102,7 @@ Describe 'The module manifest' {
         New-Item -ItemType SymbolicLink -Path (Join-Path $modules 'PSCharRnn') -Target (Resolve-Path "$PSScriptRoot/../PSCharRnn") | Out-Null
         $script = "`$env:PSModulePath = '$modules'; Import-Module PSCharRnn; (Get-Command -Module PSCharRnn).Count; (Get-Help Import-RnnModel).Synopsis; (New-RnnModel -Vocabulary a, b -HiddenSize 2 | Out-String) -match 'RNN'"
         $output = Invoke-ChildPwsh $script
-        $output[0] | Should -Be 6
+        $output[0] | Should -Be 9
         $output[1] | Should -BeLike 'Loads a model*'
         $output[2] | Should -Be 'True'
     }

@@ -69,7 +69,7 @@ Describe 'Model family errors' {
         $bytes = [IO.File]::ReadAllBytes($path)
         $text = [Text.Encoding]::UTF8.GetString($bytes).Replace('"cell_type":"GRU"', '"cell_type":"QRN"')
         [IO.File]::WriteAllBytes("$TestDrive/qrn.safetensors", [Text.Encoding]::UTF8.GetBytes($text))
-        $err = { Import-RnnModel "$TestDrive/qrn.safetensors" } | Should -Throw -ErrorId 'ModelFileCellTypeUnknown*' -PassThru
+        $err = { Import-RnnModel "$TestDrive/qrn.safetensors" -ErrorAction Stop } | Should -Throw -ErrorId 'ModelFileCellTypeUnknown*' -PassThru
         $err.Exception.Message | Should -Match 'QRN'
     }
     It 'rejects a file whose tensors do not match the model it describes' {
@@ -77,7 +77,7 @@ Describe 'Model family errors' {
         New-RnnModel -Corpus $corpus -CellType GRU -HiddenSize 4 | Export-RnnModel -Path $path
         $text = [Text.Encoding]::UTF8.GetString([IO.File]::ReadAllBytes($path)).Replace('"num_layers":"1"', '"num_layers":"2"')
         [IO.File]::WriteAllBytes("$TestDrive/two.safetensors", [Text.Encoding]::UTF8.GetBytes($text))
-        $err = { Import-RnnModel "$TestDrive/two.safetensors" } | Should -Throw -ErrorId 'ModelFileShapeMismatch*' -PassThru
+        $err = { Import-RnnModel "$TestDrive/two.safetensors" -ErrorAction Stop } | Should -Throw -ErrorId 'ModelFileShapeMismatch*' -PassThru
         $err.Exception.Message | Should -Match 'layers\.1\.W_xz'
     }
 }

@@ -67,7 +67,7 @@ function Start-TrainingInRunspace([string] $Script) {
     $null = $ps.AddScript($Script)
     $async = $ps.BeginInvoke()
     $deadline = [DateTime]::UtcNow.AddSeconds(120)
-    while (-not ($ps.Streams.Progress | Where-Object Activity -eq 'Training RNN' | Where-Object StatusDescription -like 'Epoch*')) {
+    while (-not ($ps.Streams.Progress | Where-Object Activity -eq 'Training RNN' | Where-Object StatusDescription -like 'Epoch*perplexity*')) {
         if ([DateTime]::UtcNow -gt $deadline -or $async.IsCompleted) { throw "Training did not start: $($ps.Streams.Error)" }
         Start-Sleep -Milliseconds 50
     }
@@ -78,6 +78,61 @@ function Start-TrainingInRunspace([string] $Script) {
 function New-RepetitiveCorpus([int] $Repeat = 120) {
     $path = Join-Path $TestDrive "repetitive-$Repeat.txt"
     New-TextFile $path ("abcdefgh`n" * $Repeat) | Import-LyricsCorpus
+}
+
+
+# The perplexity of a text under a single-layer RNN file, computed here from the file's bytes with plain .NET
+# arithmetic: the module's code takes no part, so it checks Measure-RnnPerplexity independently.
+function Measure-PerplexityFromFile([string] $Path, [string] $Text) {
+    $bytes = [IO.File]::ReadAllBytes($Path)
+    $length = [BitConverter]::ToUInt64($bytes, 0)
+    $header = [Text.Encoding]::UTF8.GetString($bytes, 8, $length) | ConvertFrom-Json -AsHashtable
+    function Read-Tensor([string] $Name) {
+        $entry = $header[$Name]
+        $start = 8 + $length + $entry.data_offsets[0]
+        $count = ($entry.data_offsets[1] - $entry.data_offsets[0]) / 4
+        , [double[]](0..($count - 1) | ForEach-Object { [BitConverter]::ToSingle($bytes, $start + 4 * $_) })
+    }
+    $vocabulary = @($header.__metadata__.vocabulary | ConvertFrom-Json)
+    $v = $vocabulary.Count; $h = [int]$header.__metadata__.hidden_size
+    $wxh = Read-Tensor 'layers.0.W_xh'; $whh = Read-Tensor 'layers.0.W_hh'; $bh = Read-Tensor 'layers.0.b_h'
+    $whq = Read-Tensor 'W_hq'; $bq = Read-Tensor 'b_q'
+    $x = @($Text.ToCharArray() | ForEach-Object { [array]::IndexOf($vocabulary, [string]$_) })
+    $state = [double[]]::new($h)
+    $total = 0.0
+    for ($t = 0; $t -lt $x.Count - 1; $t++) {
+        $next = [double[]]::new($h)
+        for ($j = 0; $j -lt $h; $j++) {
+            $z = $wxh[$x[$t] * $h + $j] + $bh[$j]
+            for ($i = 0; $i -lt $h; $i++) { $z += $state[$i] * $whh[$i * $h + $j] }
+            $next[$j] = [math]::Tanh($z)
+        }
+        $state = $next
+        $logits = [double[]]::new($v)
+        for ($k = 0; $k -lt $v; $k++) {
+            $y = $bq[$k]
+            for ($i = 0; $i -lt $h; $i++) { $y += $state[$i] * $whq[$i * $v + $k] }
+            $logits[$k] = $y
+        }
+        $max = ($logits | Measure-Object -Maximum).Maximum
+        $sum = 0.0; foreach ($y in $logits) { $sum += [math]::Exp($y - $max) }
+        $total += -($logits[$x[$t + 1]] - $max - [math]::Log($sum))
+    }
+    [math]::Exp($total / ($x.Count - 1))
+}
+
+
+# The fenced code blocks of a Markdown file: language, text, and the command lines in it (no comments or blanks).
+function Get-ReadmeBlock([string] $Path) {
+    $text = Get-Content -Raw $Path
+    foreach ($match in [regex]::Matches($text, '(?ms)^[ \t]*```(\w+)[ \t]*\r?\n(.*?)^[ \t]*```')) {
+        $body = $match.Groups[2].Value -replace '(?m)^[ \t]{2}', ''
+        [pscustomobject]@{
+            Language = $match.Groups[1].Value
+            Text     = $body
+            Lines    = @($body -split '\r?\n' | ForEach-Object Trim | Where-Object { $_ -and -not $_.StartsWith('#') })
+        }
+    }
 }
 
 Export-ModuleMember -Function *

@@ -36,6 +36,7 @@
             'Trains as train_and_predict_rnn of Dive into Deep Learning section 6.4: minibatches of -BatchSize sequences of -NumSteps characters, random or consecutive sampling, mean cross-entropy, gradients clipped to a global L2 norm of -ClipTheta, then an optimizer step: plain SGD (the book''s, learning rate 100) or torch.optim.Adam (-Optimizer Adam, learning rate 0.01 as in section 6.7.4).'
             'Given a corpus, it makes a new model (-CellType RNN, GRU or LSTM, -HiddenSize, -NumLayers, -Dropout; see New-RnnModel). Given a model, it trains it further: epochs count on, the optimizer''s state (Adam''s moments) carries over, and naming another -CellType or -NumLayers is an error. Each epoch''s shuffling and dropout follow from -Seed and the epoch number, so a run resumed from a checkpoint continues exactly as an uninterrupted one (same -Seed and -ThreadCount).'
             "A progress bar shows each epoch. Every -ReportEvery epochs the book's line 'epoch N, perplexity P, time T sec' and one sample per -SamplePrefix go to the Information stream (add -InformationAction Continue to see them). The trained model, with its full history, is written to the pipeline."
+            'With -ValidationFraction (the end of the corpus held out, char-rnn''s split; the vocabulary is built from the whole text) or -ValidationCorpus, every epoch also records ValidationPerplexity, as Measure-RnnPerplexity defines it; the report line and the progress bar show both. -BestModelPath keeps the model with the lowest validation perplexity so far, and -Patience stops training, normally, when it has not improved for that many epochs (the last history record''s StoppedBecause says so).'
             'Ctrl+C stops at the next minibatch boundary; the model is as it was after its last whole epoch (with -CheckpointPath, saved there). Training that diverges (a NaN or infinite loss or parameter, or an epoch perplexity above 100 times the vocabulary size) stops with the error TrainingDiverged, and the model and optimizer are restored to their state before that epoch.'
         )
         Examples    = @(
@@ -43,17 +44,19 @@
             @{ Code = "`$m = Import-LyricsCorpus | Start-RnnTraining -Sampling Consecutive -Seed 1 -ThreadCount 2`n`$m.History | Select-Object Epoch, Perplexity, Seconds | Export-Csv perplexity.csv"; Remarks = 'Trains with consecutive sampling, repeatably, and saves the perplexity of every epoch.' }
             @{ Code = 'Import-RnnModel ./model.safetensors | Start-RnnTraining -Corpus (Import-LyricsCorpus) -Epochs 50 -CheckpointPath ./model.safetensors'; Remarks = 'Resumes a saved model for 50 more epochs, checkpointing into the same file.' }
             @{ Code = 'Import-LyricsCorpus | Start-RnnTraining -CellType GRU -Epochs 160 -Sampling Consecutive | Get-RnnPrediction -Prefix 分开'; Remarks = 'The book''s GRU (section 6.7): 160 epochs of SGD with consecutive sampling, then lyrics.' }
+            @{ Code = 'Import-LyricsCorpus | Start-RnnTraining -ValidationFraction 0.1 -Patience 10 -BestModelPath ./best.safetensors'; Remarks = 'Holds out the last 10% of the text, keeps the best model by validation perplexity, and stops when it has not improved for 10 epochs.' }
         )
     }
     'Get-RnnPrediction'   = @{
         Synopsis    = 'Writes text with a trained RNN: the prefix, then the most likely next characters.'
         Outputs     = 'One string per prefix: the prefix followed by the generated characters.'
         Description = @(
-            "The book's predict_rnn: feeds the prefix one character at a time, then appends the argmax character -Length times. One string per prefix, the prefix included."
+            "The book's predict_rnn: feeds the prefix one character at a time, then appends -Length characters. By default each is the argmax (greedy, as the book). With -Temperature above 0 each is drawn from softmax(logits / T), after keeping only the -TopK most likely and then the smallest set whose probability reaches -TopP; -Seed makes the draws repeatable, in any process. One string per prefix and -Count, the prefix included."
             "A prefix with characters outside the model's vocabulary is a non-terminating error (PrefixOutOfVocabulary) that lists them; the other prefixes are still written."
         )
         Examples    = @(
             @{ Code = 'Import-LyricsCorpus | Start-RnnTraining | Get-RnnPrediction -Prefix 分开, 不分开'; Remarks = "Trains the book's model and continues both of the book's prefixes." }
+            @{ Code = '$model | Get-RnnPrediction -Prefix 分开 -Temperature 0.8 -TopK 20 -Count 5 -Seed 7'; Remarks = 'Five different continuations drawn from the 20 most likely characters at each step; the same seed gives the same five.' }
         )
     }
     'Export-RnnModel'     = @{
@@ -79,6 +82,40 @@
         Examples    = @(
             @{ Code = 'Import-RnnModel ./model.safetensors | Get-RnnPrediction -Prefix 不分开'; Remarks = 'Writes lyrics from a saved model.' }
             @{ Code = 'Get-ChildItem ./models/*.safetensors | Import-RnnModel | Format-Table'; Remarks = 'Lists saved models with their epochs and perplexity.' }
+        )
+    }
+    'Measure-RnnPerplexity' = @{
+        Synopsis    = 'Measures the perplexity of a text under a model: how surprised the model is by it.'
+        Outputs     = 'One PerplexityResult per model: Perplexity, Characters (scored), Seconds, Model, Corpus.'
+        Description = @(
+            'Defined canonically: the text is one sequence, the state starts at zero and is carried through all of it, and every character after the first is scored given all those before it; the perplexity is exp of the mean cross-entropy. No gradients are computed.'
+            'Start-RnnTraining -ValidationFraction and -ValidationCorpus report the same figure every epoch, so the two agree. A text with characters outside the model''s vocabulary is the error CorpusOutOfVocabulary, which names them.'
+        )
+        Examples    = @(
+            @{ Code = '$model | Measure-RnnPerplexity -Corpus (Import-LyricsCorpus -Path ./new-song.txt)'; Remarks = 'How well a trained model predicts lyrics it has not seen.' }
+        )
+    }
+    'Measure-LyricsNovelty' = @{
+        Synopsis    = 'Measures how much of a text is new rather than copied from a corpus.'
+        Outputs     = 'One NoveltyResult per text: Text, LongestCopied, LongestCopiedLength, NovelNGramFraction, NGramLength.'
+        Description = @(
+            'For each text from the pipeline: LongestCopied is the longest substring that also occurs in the corpus (exact, found with a suffix automaton of the corpus), and NovelNGramFraction the fraction of the text''s character n-grams (-NGramLength, 4 by default: about two Chinese words) that never occur in the corpus. A text shorter than one n-gram has no fraction (null).'
+            'The corpus is indexed once per call, so measuring many samples against the full lyrics is fast.'
+        )
+        Examples    = @(
+            @{ Code = '$m | Get-RnnPrediction -Prefix 分开 -Temperature 0.8 -Count 10 -Seed 1 | Measure-LyricsNovelty -Corpus $c'; Remarks = 'How much of ten sampled lyrics is copied from the corpus.' }
+        )
+    }
+    'Export-RnnTrainingChart' = @{
+        Synopsis    = 'Draws the perplexity of every epoch, training and validation, as a PNG chart.'
+        Outputs     = 'The FileInfo of the chart written.'
+        Description = @(
+            'Draws with ScottPlot on a logarithmic perplexity axis; epochs whose perplexity is NaN or infinite are left out. The chart''s own text is ASCII, which draws on any machine.'
+            'The file is written atomically; -Path is taken literally and its folder must exist; -NoClobber keeps an existing file and -Force replaces a read-only one. Errors: ChartHistoryEmpty, ChartFileWriteFailed, ChartFileExists, ChartFileReadOnly.'
+        )
+        Examples    = @(
+            @{ Code = '$model | Export-RnnTrainingChart -Path ./perplexity.png'; Remarks = 'Draws the model''s whole training history.' }
+            @{ Code = '$model.History | Where-Object Epoch -gt 10 | Export-RnnTrainingChart -Path ./late.png -Title ''After epoch 10'''; Remarks = 'Draws part of a history from the pipeline.' }
         )
     }
 }

@@ -113,6 +113,26 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     [ValidateNotNullOrEmpty]
     public string? CheckpointPath { get; set; }
 
+    /// <summary>Hold out the end of the corpus text (this fraction of its characters, at most 0.5) and report its perplexity every epoch.</summary>
+    [Parameter]
+    [ValidateRange(0.0001, 0.5)]
+    public double? ValidationFraction { get; set; }
+
+    /// <summary>A separate text whose perplexity is reported every epoch; its characters must be in the model's vocabulary.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public LyricsCorpus? ValidationCorpus { get; set; }
+
+    /// <summary>A model file that always holds the model with the lowest validation perplexity so far (written atomically).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? BestModelPath { get; set; }
+
+    /// <summary>Stop (normally) when the validation perplexity has not improved for this many epochs; the last history record says why.</summary>
+    [Parameter]
+    [ValidateRange(1, 1_000_000)]
+    public int? Patience { get; set; }
+
     /// <summary>Epochs between checkpoints.</summary>
     [Parameter]
     [ValidateRange(1, 1_000_000)]
@@ -136,14 +156,16 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         var corpus = ParameterSetName == CorpusSet ? Corpus : Corpus ?? Model.Corpus
             ?? throw new PSCharRnnException("CorpusRequired", ErrorCategory.InvalidArgument, Model,
                 "This model remembers no corpus (it was made from a vocabulary or loaded from a file): give one with -Corpus.");
-        string? checkpoint = CheckpointPath is null ? null : ModelFile.CheckWritable(GetUnresolvedProviderPathFromPSPath(CheckpointPath));
-        if (checkpoint is not null && !ShouldProcess(checkpoint, "Write training checkpoints")) checkpoint = null;
-        var trainer = new Trainer(model, corpus, Options(model))
+        string? checkpoint = Writable(CheckpointPath, "Write training checkpoints");
+        string? best = Writable(BestModelPath, "Keep the model with the lowest validation perplexity");
+        var trainer = new Trainer(model, corpus, Options(model), ValidationCorpus)
         {
             Checkpoint = checkpoint is null ? null : new CheckpointPolicy(checkpoint, CheckpointEvery),
+            BestModelPath = best,
         };
         var progress = new TrainingProgress(this, trainer.Options);
         trainer.EpochCompleted = progress.OnEpoch;
+        trainer.BatchCompleted = progress.OnBatch;
         try
         {
             trainer.Train(Cancellation);
@@ -155,6 +177,14 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         model.Corpus = corpus;
         WriteObject(model);
     });
+
+    // A model file the run will write, checked before any training; null when not given or declined (-WhatIf).
+    private string? Writable(string? path, string action)
+    {
+        if (path is null) return null;
+        string full = ModelFile.CheckWritable(GetUnresolvedProviderPathFromPSPath(path));
+        return ShouldProcess(full, action) ? full : null;
+    }
 
     private TrainingOptions Options(RnnModel model)
     {
@@ -177,6 +207,8 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
             SamplePrefixes = prefixes,
             Seed = Seed,
             ThreadCount = ThreadCount,
+            ValidationFraction = ValidationFraction,
+            Patience = Patience,
         };
     }
 }

@@ -9,9 +9,8 @@ public sealed class LyricsCorpus
     {
         Text = text;
         Sources = sources.ToArray();
-        var characters = Characters(text);
-        Vocabulary = new Vocabulary(characters);
-        Indices = characters.Select(Vocabulary.IndexOf).ToArray();
+        Vocabulary = Vocabulary.Of(text);
+        Indices = Vocabulary.Encode(text);
     }
 
     public string Text { get; }
@@ -29,6 +28,21 @@ public sealed class LyricsCorpus
     public int VocabularySize => Vocabulary.Count;
 
     public string Source => string.Join(", ", Sources.Select(Path.GetFileName));
+
+    /// <summary>
+    /// The text as indices into <paramref name="vocabulary"/> (a model's), or the error <paramref name="errorId"/> naming
+    /// the characters the vocabulary lacks.
+    /// </summary>
+    public int[] IndicesIn(Vocabulary vocabulary, string errorId, string what)
+    {
+        if (vocabulary.SequenceEqual(Vocabulary)) return Indices;
+        var missing = vocabulary.Missing(Text);
+        if (missing.Count > 0)
+            throw new PSCharRnnException(errorId, System.Management.Automation.ErrorCategory.InvalidData, string.Join("", missing),
+                $"The {what} has {missing.Count} characters the model's vocabulary lacks: {string.Join(" ", missing.Take(40))}" +
+                (missing.Count > 40 ? " ..." : "") + ". Train a new model on a corpus that has them, or use a text within the model's vocabulary.");
+        return vocabulary.Encode(Text);
+    }
 
     /// <summary>The text's characters as Unicode scalar values (a character outside the BMP stays whole).</summary>
     public static string[] Characters(string text) => text.EnumerateRunes().Select(r => r.ToString()).ToArray();

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace PSCharRnn.Generation;
 
-/// <summary>The book's predict_rnn: feed the prefix, then append the most likely next character.</summary>
+/// <summary>The book's predict_rnn: feed the prefix, then append characters chosen from each step's output.</summary>
 public static class Predictor
 {
     /// <summary>Throws PrefixEmpty or PrefixOutOfVocabulary (listing the characters) unless the model can continue the prefix.</summary>
@@ -21,7 +21,12 @@ public static class Predictor
                 $"The prefix '{prefix}' has characters the model's vocabulary lacks: {string.Join(" ", missing.Select(c => $"'{c}'"))}.");
     }
 
-    public static string Predict(RnnModel model, string prefix, int length)
+    /// <summary>The book's greedy decoding: the most likely character, <paramref name="length"/> times.</summary>
+    public static string Predict(RnnModel model, string prefix, int length) =>
+        Predict(model, prefix, length, new NextCharacter(SamplingOptions.Greedy));
+
+    /// <summary>Continues <paramref name="prefix"/>; <paramref name="next"/> chooses each character (and keeps its random stream between calls).</summary>
+    public static string Predict(RnnModel model, string prefix, int length, NextCharacter next)
     {
         CheckPrefix(model.Vocabulary, prefix);
         var characters = LyricsCorpus.Characters(prefix);
@@ -32,11 +37,13 @@ public static class Predictor
         var state = model.InitialState(1);
         for (int t = 0; t < length + characters.Length - 1; t++)
         {
+            using var step = NewDisposeScope();
             // One time step through the same layers that training uses.
-            (var logits, state) = model.Forward(tensor(new long[] { output[^1] }, new long[] { 1, 1 }, device: model.Device), state);
+            var (logits, nextState) = model.Forward(tensor(new long[] { output[^1] }, new long[] { 1, 1 }, device: model.Device), state);
+            state = nextState.MoveToOuterDisposeScope();
             output.Add(t < characters.Length - 1
                 ? model.Vocabulary.IndexOf(characters[t + 1])
-                : (int)logits.argmax(1).ToInt64());
+                : next.Choose(logits.to(ScalarType.Float32).cpu().data<float>().ToArray()));
         }
         return string.Concat(output.Select(i => model.Vocabulary[i]));
     }

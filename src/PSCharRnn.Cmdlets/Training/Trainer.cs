@@ -20,18 +20,34 @@ public sealed class Trainer
 
     private readonly RnnModel model;
     private readonly MinibatchSampler sampler;
+    private readonly int[]? validation;
 
-    public Trainer(RnnModel model, LyricsCorpus corpus, TrainingOptions options)
+    /// <summary>
+    /// Held-out text comes from <paramref name="validationCorpus"/>, or from the end of <paramref name="corpus"/> with
+    /// Options.ValidationFraction (the vocabulary is the model's, built from the whole corpus, so the held-out part
+    /// never has a character the model lacks, though it may have one it never trained on).
+    /// </summary>
+    public Trainer(RnnModel model, LyricsCorpus corpus, TrainingOptions options, LyricsCorpus? validationCorpus = null)
     {
-        var missing = model.Vocabulary.Missing(corpus.Text);
-        if (missing.Count > 0)
-            throw new PSCharRnnException("CorpusOutOfVocabulary", ErrorCategory.InvalidData, string.Join("", missing),
-                $"The corpus has {missing.Count} characters the model's vocabulary lacks: {string.Join(" ", missing.Take(40))}" +
-                (missing.Count > 40 ? " ..." : "") + ". Train a new model on this corpus, or use a corpus within the model's vocabulary.");
         this.model = model;
-        var indices = corpus.Vocabulary.SequenceEqual(model.Vocabulary)
-            ? corpus.Indices
-            : LyricsCorpus.Characters(corpus.Text).Select(model.Vocabulary.IndexOf).ToArray();
+        var indices = corpus.IndicesIn(model.Vocabulary, "CorpusOutOfVocabulary", "corpus");
+        if (validationCorpus is not null && options.ValidationFraction is not null)
+            throw new PSCharRnnException("ValidationConflict", ErrorCategory.InvalidArgument, options.ValidationFraction,
+                "Give either -ValidationFraction (hold out the end of the corpus) or -ValidationCorpus (a separate text), not both.");
+        if (validationCorpus is not null)
+            validation = validationCorpus.IndicesIn(model.Vocabulary, "ValidationCorpusOutOfVocabulary", "validation corpus");
+        else if (options.ValidationFraction is double fraction)
+        {
+            int held = (int)Math.Round(indices.Length * fraction);
+            validation = indices[^held..];
+            indices = indices[..^held];
+        }
+        if (validation is { Length: < 2 })
+            throw new PSCharRnnException("ValidationTooShort", ErrorCategory.InvalidArgument, validation.Length,
+                $"The validation text has {validation.Length} character(s); it needs at least 2 to score one. Hold out more.");
+        if (validation is null && options.Patience is not null)
+            throw new PSCharRnnException("ValidationRequired", ErrorCategory.InvalidArgument, options.Patience,
+                "-Patience watches the validation perplexity: give -ValidationFraction or -ValidationCorpus too.");
         // A resumed model keeps its seed unless told otherwise, so its epochs shuffle as an uninterrupted run's would.
         Options = options with
         {
@@ -47,8 +63,22 @@ public sealed class Trainer
     /// <summary>Where to save the model as training goes; null: nowhere.</summary>
     public CheckpointPolicy? Checkpoint { get; init; }
 
+    /// <summary>Where to keep the model with the lowest validation perplexity so far (written atomically); null: nowhere.</summary>
+    public string? BestModelPath
+    {
+        get => bestModelPath;
+        init => bestModelPath = value is null || validation is not null ? value
+            : throw new PSCharRnnException("ValidationRequired", ErrorCategory.InvalidArgument, value,
+                "-BestModelPath keeps the model with the lowest validation perplexity: give -ValidationFraction or -ValidationCorpus too.");
+    }
+
+    private readonly string? bestModelPath;
+
     /// <summary>Called after every epoch, on the training thread: (epoch index within this run, record).</summary>
     public Action<int, EpochRecord>? EpochCompleted { get; set; }
+
+    /// <summary>Called after every minibatch, on the training thread: (epoch index within this run, minibatches done, minibatches per epoch).</summary>
+    public Action<int, int, int>? BatchCompleted { get; set; }
 
     /// <summary>
     /// Trains Options.Epochs epochs. Cancellation stops at the next minibatch boundary with the model as it was after
@@ -64,9 +94,24 @@ public sealed class Trainer
             for (int run = 1; run <= Options.Epochs; run++)
             {
                 var record = TrainEpoch(model.EpochsTrained + 1, run, cancel);
+                if (record.ValidationPerplexity is double current)
+                {
+                    var best = model.History.Where(r => r.ValidationPerplexity is not null).MinBy(r => r.ValidationPerplexity);
+                    if (best is null || current < best.ValidationPerplexity)
+                    {
+                        if (BestModelPath is not null) SaveAfter(record, BestModelPath);
+                    }
+                    else if (Options.Patience is int patience && record.Epoch - best.Epoch >= patience)
+                        record = record with
+                        {
+                            StoppedBecause = $"the validation perplexity has not improved for {patience} epochs (best {best.ValidationPerplexity:F6} at epoch {best.Epoch})",
+                        };
+                }
                 model.History.Add(record);
-                if (Checkpoint?.IsDue(run, Options.Epochs) == true) ModelFile.Save(model, Checkpoint.Path);
+                bool last = run == Options.Epochs || record.StoppedBecause is not null;
+                if (Checkpoint?.IsDue(run, last) == true) ModelFile.Save(model, Checkpoint.Path);
                 EpochCompleted?.Invoke(run, record);
+                if (record.StoppedBecause is not null) break;
             }
         }
         catch (Exception ex) when (Checkpoint is not null && (ex is OperationCanceledException || cancel.IsCancellationRequested))
@@ -97,6 +142,7 @@ public sealed class Trainer
         var watch = Stopwatch.StartNew();
         double lossSum = 0;
         long count = 0;
+        int done = 0;
         RecurrentState? carried = null;
         try
         {
@@ -108,6 +154,7 @@ public sealed class Trainer
                 if (!double.IsFinite(loss)) throw Diverged(epoch, $"the loss became {loss}");
                 lossSum += loss * tokens;
                 count += tokens;
+                BatchCompleted?.Invoke(run, ++done, sampler.BatchesPerEpoch);
                 if (sampler.CarriesState)
                 {
                     carried?.Dispose();
@@ -120,10 +167,15 @@ public sealed class Trainer
             if (!ParametersAreFinite())
                 throw Diverged(epoch, "a parameter became NaN or infinite");
             double seconds = watch.Elapsed.TotalSeconds;
+            double? validationPerplexity = validation is null ? null : HeldOutPerplexity.Measure(model, validation).Perplexity;
             var samples = Options.ReportEvery > 0 && run % Options.ReportEvery == 0
                 ? Options.SamplePrefixes.Select(p => Predictor.Predict(model, p, Options.SampleLength))
                 : Enumerable.Empty<string>();
-            return new EpochRecord(epoch, perplexity, seconds, Options.Sampling, new SampleList(samples)) { Finished = DateTimeOffset.Now };
+            return new EpochRecord(epoch, perplexity, seconds, Options.Sampling, new SampleList(samples))
+            {
+                ValidationPerplexity = validationPerplexity,
+                Finished = DateTimeOffset.Now,
+            };
         }
         catch (Exception ex) when (ex is OperationCanceledException or PSCharRnnException { ErrorId: "TrainingDiverged" })
         {
@@ -133,6 +185,20 @@ public sealed class Trainer
         finally
         {
             carried?.Dispose();
+        }
+    }
+
+    // The best model's file holds the model as it is after this epoch, history included.
+    private void SaveAfter(EpochRecord record, string path)
+    {
+        model.History.Add(record);
+        try
+        {
+            ModelFile.Save(model, path);
+        }
+        finally
+        {
+            model.History.RemoveAt(model.History.Count - 1);
         }
     }
 

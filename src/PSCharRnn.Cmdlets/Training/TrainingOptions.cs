@@ -16,5 +16,11 @@ public sealed record TrainingOptions
     public int SampleLength { get; init; } = 50;
     public IReadOnlyList<string> SamplePrefixes { get; init; } = new[] { "分开", "不分开" };
     public long? Seed { get; init; }
+
+    /// <summary>The end of the corpus held out for validation (char-rnn's split), as a fraction of its characters.</summary>
+    public double? ValidationFraction { get; init; }
+
+    /// <summary>Stop when the validation perplexity has not improved for this many epochs.</summary>
+    public int? Patience { get; init; }
     public int? ThreadCount { get; init; }
 }

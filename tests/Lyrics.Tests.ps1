@@ -1,0 +1,165 @@
+BeforeAll {
+    Import-Module "$PSScriptRoot/../PSCharRnn.psd1" -Force
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    $corpus = New-RepetitiveCorpus
+    $fast = @{ NumSteps = 9; BatchSize = 8; HiddenSize = 16; ReportEvery = 0; Seed = 1; ThreadCount = 1 }
+    $model = $corpus | Start-RnnTraining @fast -Epochs 3
+}
+
+Describe 'Get-RnnPrediction sampling' {
+    It 'is greedy by default, as the book' {
+        $model | Get-RnnPrediction -Prefix ab -Length 20 | Should -Be ($model | Get-RnnPrediction -Prefix ab -Length 20 -Temperature 0)
+    }
+    It 'gives the same samples for the same seed, also in another process' {
+        $path = "$TestDrive/sampling.safetensors"
+        $model | Export-RnnModel -Path $path
+        $here = $model | Get-RnnPrediction -Prefix ab -Length 30 -Temperature 5 -Count 3 -Seed 42
+        $here.Count | Should -Be 3
+        @($here | Sort-Object -Unique).Count | Should -BeGreaterThan 1
+        $there = Invoke-ChildPwsh "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; Import-RnnModel '$path' | Get-RnnPrediction -Prefix ab -Length 30 -Temperature 5 -Count 3 -Seed 42"
+        $there | Should -Be $here
+        $model | Get-RnnPrediction -Prefix ab -Length 30 -Temperature 5 -Count 3 -Seed 43 | Should -Not -Be $here
+    }
+    It 'with -TopK 1 is the greedy text, whatever the temperature' {
+        $model | Get-RnnPrediction -Prefix cd -Length 25 -Temperature 5 -TopK 1 -Seed 3 | Should -Be ($model | Get-RnnPrediction -Prefix cd -Length 25)
+    }
+    It 'with a tiny -TopP is the greedy text too (the nucleus keeps at least the top character)' {
+        $model | Get-RnnPrediction -Prefix cd -Length 25 -Temperature 2 -TopP 1e-6 -Seed 3 | Should -Be ($model | Get-RnnPrediction -Prefix cd -Length 25)
+    }
+    It 'rejects impossible combinations and ranges with clear errors' {
+        $err = { $model | Get-RnnPrediction -Prefix ab -TopK 5 } | Should -Throw -ErrorId 'SamplingOptionsConflict*' -PassThru
+        $err.Exception.Message | Should -Match 'Temperature'
+        { $model | Get-RnnPrediction -Prefix ab -Temperature 1 -TopP 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+        { $model | Get-RnnPrediction -Prefix ab -Temperature -1 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+        { $model | Get-RnnPrediction -Prefix ab -Temperature 1 -TopK 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+        { $model | Get-RnnPrediction -Prefix ab -Count 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+    }
+    It 'warns that -Count with greedy decoding repeats one text' {
+        $out = $model | Get-RnnPrediction -Prefix ab -Count 2 -WarningVariable warned -WarningAction SilentlyContinue
+        $out[0] | Should -Be $out[1]
+        "$warned" | Should -Match 'Temperature'
+    }
+}
+
+Describe 'Held-out perplexity' {
+    It 'records a validation perplexity every epoch with -ValidationFraction, equal to Measure-RnnPerplexity' {
+        $m = $corpus | Start-RnnTraining @fast -Epochs 3 -ValidationFraction 0.2 -ReportEvery 1 -SamplePrefix ab -InformationVariable info
+        $m.History.ValidationPerplexity.Count | Should -Be 3
+        "$($info[0].MessageData)" | Should -Match '^epoch 1, perplexity \d+\.\d{6}, validation perplexity \d+\.\d{6}, time'
+        # The held-out text is the last 20% of the corpus' characters.
+        $held = New-TextFile "$TestDrive/held.txt" $corpus.Text.Substring($corpus.Length - [math]::Round($corpus.Length * 0.2)) | Import-LyricsCorpus
+        $measured = $m | Measure-RnnPerplexity -Corpus $held
+        $measured.Perplexity | Should -BeGreaterThan 0
+        [math]::Abs($measured.Perplexity - $m.History[-1].ValidationPerplexity) | Should -BeLessThan 1e-9
+        $measured.Characters | Should -Be ($held.Length - 1)
+    }
+    It 'takes a separate -ValidationCorpus, and names characters it has that the model lacks' {
+        $other = New-TextFile "$TestDrive/other.txt" ('hgfedcba ' * 20) | Import-LyricsCorpus
+        ($corpus | Start-RnnTraining @fast -Epochs 1 -ValidationCorpus $other).History[0].ValidationPerplexity | Should -BeGreaterThan 1
+        $bad = New-TextFile "$TestDrive/bad.txt" ('abcxyz ' * 20) | Import-LyricsCorpus
+        $err = { $corpus | Start-RnnTraining @fast -Epochs 1 -ValidationCorpus $bad } | Should -Throw -ErrorId 'ValidationCorpusOutOfVocabulary*' -PassThru
+        $err.Exception.Message | Should -Match 'x y z'
+    }
+    It 'equals an independent computation from the exported weights' {
+        $m = $corpus | Start-RnnTraining -Epochs 2 -NumSteps 9 -BatchSize 8 -HiddenSize 5 -ReportEvery 0 -Seed 2
+        $m | Export-RnnModel -Path "$TestDrive/independent.safetensors"
+        $text = New-TextFile "$TestDrive/score.txt" 'abcdefgh abcdhgfe abc' | Import-LyricsCorpus
+        $expected = Measure-PerplexityFromFile "$TestDrive/independent.safetensors" $text.Text
+        [math]::Abs(($m | Measure-RnnPerplexity -Corpus $text).Perplexity - $expected) / $expected | Should -BeLessThan 1e-5
+    }
+    It 'keeps the best model by validation perplexity and stops after -Patience epochs without improvement' {
+        $best = "$TestDrive/best.safetensors"
+        # Learning the line forwards makes the same line backwards ever less likely, so patience runs out.
+        $backwards = New-TextFile "$TestDrive/backwards.txt" (' hgfedcba' * 20) | Import-LyricsCorpus
+        $m = $corpus | Start-RnnTraining @fast -Epochs 200 -ValidationCorpus $backwards -Patience 3 -BestModelPath $best
+        $m.EpochsTrained | Should -BeLessThan 200
+        $m.History[-1].StoppedBecause | Should -Match 'not improved for 3 epochs'
+        $bestRecord = $m.History | Sort-Object ValidationPerplexity | Select-Object -First 1
+        $m.History[-1].Epoch - $bestRecord.Epoch | Should -Be 3
+        $saved = Import-RnnModel $best
+        $saved.EpochsTrained | Should -Be $bestRecord.Epoch
+        $saved.History[-1].ValidationPerplexity | Should -Be $bestRecord.ValidationPerplexity
+    }
+    It 'asks for validation when -Patience or -BestModelPath is given without it' {
+        { $corpus | Start-RnnTraining @fast -Epochs 1 -Patience 2 } | Should -Throw -ErrorId 'ValidationRequired*'
+        { $corpus | Start-RnnTraining @fast -Epochs 1 -BestModelPath "$TestDrive/b.safetensors" } | Should -Throw -ErrorId 'ValidationRequired*'
+        { $corpus | Start-RnnTraining @fast -Epochs 1 -ValidationFraction 0.6 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+        { $corpus | Start-RnnTraining @fast -Epochs 1 -ValidationFraction 0.001 } | Should -Throw -ErrorId 'ValidationTooShort*'
+    }
+    It 'names what Measure-RnnPerplexity cannot score' {
+        $bad = New-TextFile "$TestDrive/bad2.txt" 'abq' | Import-LyricsCorpus
+        $err = { $model | Measure-RnnPerplexity -Corpus $bad -ErrorAction Stop } | Should -Throw -ErrorId 'CorpusOutOfVocabulary*' -PassThru
+        $err.TargetObject | Should -Be 'q'
+    }
+}
+
+Describe 'Measure-LyricsNovelty' {
+    BeforeAll {
+        $lyrics = New-TextFile "$TestDrive/lyrics.txt" '想要有直升机 想要和你飞到宇宙去 想要和你融化在一起 融化在宇宙里' | Import-LyricsCorpus
+    }
+    It 'finds a whole corpus substring as copied, with no novel n-grams' {
+        $r = '和你飞到宇宙去' | Measure-LyricsNovelty -Corpus $lyrics
+        $r.LongestCopied | Should -Be '和你飞到宇宙去'
+        $r.LongestCopiedLength | Should -Be 7
+        $r.NovelNGramFraction | Should -Be 0
+    }
+    It 'finds nothing copied in characters the corpus never has' {
+        $r = 'abcdefg' | Measure-LyricsNovelty -Corpus $lyrics
+        $r.LongestCopiedLength | Should -Be 0
+        $r.LongestCopied | Should -Be ''
+        $r.NovelNGramFraction | Should -Be 1
+    }
+    It 'measures a mix exactly and takes many texts from the pipeline' {
+        $results = '我想要和你飞走', 'x融化在宇宙y' | Measure-LyricsNovelty -Corpus $lyrics -NGramLength 2
+        $results.Count | Should -Be 2
+        $results[0].LongestCopied | Should -Be '想要和你飞'
+        # 2-grams of 我想要和你飞走: 我想 想要 要和 和你 你飞 飞走; new: 我想, 飞走.
+        $results[0].NovelNGramFraction | Should -Be (2 / 6)
+        $results[1].LongestCopied | Should -Be '融化在宇宙'
+        $results[1].NGramLength | Should -Be 2
+    }
+    It 'gives no fraction for a text shorter than one n-gram' {
+        ('想' | Measure-LyricsNovelty -Corpus $lyrics).NovelNGramFraction | Should -BeNullOrEmpty
+    }
+    It 'measures sampled lyrics from the pipeline, and the book''s 63,000 characters quickly' {
+        $book = Import-LyricsCorpus -MaxChars 100000
+        $book.Length | Should -BeGreaterThan 60000
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $texts = 1..20 | ForEach-Object { $book.Text.Substring($_ * 1000, 50) }
+        $r = $texts | Measure-LyricsNovelty -Corpus $book
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 30
+        $r.LongestCopiedLength | Should -Be (@(50) * 20)
+    }
+}
+
+Describe 'Export-RnnTrainingChart' {
+    It 'draws a valid PNG of training and validation perplexity' {
+        $m = $corpus | Start-RnnTraining @fast -Epochs 5 -ValidationFraction 0.2
+        $file = $m | Export-RnnTrainingChart -Path "$TestDrive/chart.png"
+        $file.FullName | Should -Be "$TestDrive/chart.png"
+        $bytes = [IO.File]::ReadAllBytes("$TestDrive/chart.png")
+        $bytes.Length | Should -BeGreaterThan 5000
+        $bytes[0..7] | Should -Be @(0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A)
+        [BitConverter]::ToUInt32($bytes[19..16], 0) | Should -Be 800     # IHDR width, big-endian
+        [BitConverter]::ToUInt32($bytes[23..20], 0) | Should -Be 500
+    }
+    It 'takes history records from the pipeline, a size, and skips non-finite values' {
+        $history = @($model.History) + [PSCharRnn.Training.EpochRecord]::new(4, [double]::PositiveInfinity, 0.1, 'Random', [PSCharRnn.Training.SampleList]::new())
+        $history | Export-RnnTrainingChart -Path "$TestDrive/history.png" -Width 400 -Height 300 | Out-Null
+        $bytes = [IO.File]::ReadAllBytes("$TestDrive/history.png")
+        [BitConverter]::ToUInt32($bytes[19..16], 0) | Should -Be 400
+    }
+    It 'honours -WhatIf, -NoClobber and -Force' {
+        $model | Export-RnnTrainingChart -Path "$TestDrive/whatif.png" -WhatIf
+        Test-Path "$TestDrive/whatif.png" | Should -BeFalse
+        $model | Export-RnnTrainingChart -Path "$TestDrive/keep.png" | Out-Null
+        { $model | Export-RnnTrainingChart -Path "$TestDrive/keep.png" -NoClobber } | Should -Throw -ErrorId 'ChartFileExists*'
+        Set-ItemProperty "$TestDrive/keep.png" -Name IsReadOnly -Value $true
+        { $model | Export-RnnTrainingChart -Path "$TestDrive/keep.png" } | Should -Throw -ErrorId 'ChartFileReadOnly*'
+        $model | Export-RnnTrainingChart -Path "$TestDrive/keep.png" -Force | Out-Null
+    }
+    It 'gives errors with ids for nothing to draw and a file it cannot write' {
+        { New-RnnModel -Corpus $corpus -HiddenSize 4 | Export-RnnTrainingChart -Path "$TestDrive/empty.png" } | Should -Throw -ErrorId 'ChartHistoryEmpty*'
+        { $model | Export-RnnTrainingChart -Path "$TestDrive/no/such/chart.png" } | Should -Throw -ErrorId 'ChartFileWriteFailed*'
+    }
+}
