@@ -38,7 +38,12 @@ Describe 'The README' {
     }
 
     It 'prints shell lines that run as printed: <Text>' -ForEach @($blocks | Where-Object Language -eq 'sh' | ForEach-Object { $_.Lines } | Where-Object { $_ -notmatch 'build\.ps1 Test' } | ForEach-Object { @{ Text = $_ } }) {
-        $result = Invoke-Shell $Text $root ($jobEnvironment + @{ PATH = $env:PATH; NUGET_PACKAGES = $nuget; DOTNET_NOLOGO = '1'; DOTNET_CLI_TELEMETRY_OPTOUT = '1' })
+        # A developer's shell: the job user's home, with the PATH and package cache of this machine.
+        $shell = $jobEnvironment.Clone()
+        $shell.PATH = $env:PATH
+        $shell.NUGET_PACKAGES = $nuget
+        $shell.DOTNET_NOLOGO = '1'
+        $result = Invoke-Shell $Text $root $shell
         $result.ExitCode | Should -Be 0 -Because $result.Output
     }
 
@@ -66,9 +71,17 @@ Describe 'The README' {
         (Import-RnnModel "$home_/lyrics/model.safetensors").EpochsTrained | Should -BeGreaterThan $before
     }
 
-    It 'installs a pwsh that is the job''s own process, so stopping it stops the job' {
-        $pwsh = "$home_/.dotnet/tools/pwsh"
-        $process = Start-Process $pwsh -ArgumentList '-NoProfile', '-Command', "`$PID | Set-Content '$TestDrive/pid.txt'" -PassThru -Wait
-        [int](Get-Content "$TestDrive/pid.txt") | Should -Be $process.Id
+    It 'says how to stop a job: killing the launcher''s process group stops the training child too' {
+        # setsid gives the job a process group of its own, whose id is the launcher's PID, as a scheduler does.
+        $job = Start-Process /usr/bin/setsid -ArgumentList "$home_/.dotnet/tools/pwsh", '-NoProfile', '-Command', 'Start-Sleep 120' -PassThru
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while (@(& /usr/bin/pgrep -g $job.Id).Count -lt 2 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 200 }
+        @(& /usr/bin/pgrep -g $job.Id).Count | Should -BeGreaterThan 1 -Because 'the launcher starts the real pwsh as its child'
+        & /bin/kill -TERM -- "-$($job.Id)"
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        while ((& /usr/bin/pgrep -g $job.Id | Where-Object { (Get-Content "/proc/$_/stat" -ErrorAction Ignore) -notmatch '\) Z ' })) {
+            if ([DateTime]::UtcNow -gt $deadline) { throw "The job's processes still run after a group kill: $(& /usr/bin/pgrep -g $job.Id -a)" }
+            Start-Sleep -Milliseconds 200
+        }
     }
 }

@@ -121,6 +121,18 @@ Describe 'Start-RnnTraining' {
         $arguments = @{ $Name = $Value }
         { $corpus | Start-RnnTraining @arguments } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
     }
+    It 'moves the progress bar within an epoch on a bigger corpus, with the time left' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; Import-LyricsCorpus -MaxChars 100000 | Start-RnnTraining -Epochs 1 -HiddenSize 64 -ReportEvery 0 -Seed 1")
+            $null = $ps.Invoke()
+            $withinEpoch = @($ps.Streams.Progress | Where-Object StatusDescription -like 'Epoch 1 of 1, minibatch *')
+            $withinEpoch.Count | Should -BeGreaterThan 0 -Because 'an epoch of 56 minibatches takes over a second'
+            $withinEpoch[0].PercentComplete | Should -BeLessThan 100
+            $withinEpoch[0].SecondsRemaining | Should -BeGreaterThan 0
+        }
+        finally { $ps.Dispose() }
+    }
     It 'stops cleanly at a minibatch boundary when the pipeline is stopped' {
         $run = Start-TrainingInRunspace "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; '$TestDrive/repetitive-120.txt' | Import-LyricsCorpus | Start-RnnTraining -Epochs 100000 -NumSteps 9 -BatchSize 8 -HiddenSize 16 -ReportEvery 0"
         try {

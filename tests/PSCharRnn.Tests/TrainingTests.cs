@@ -79,6 +79,36 @@ public class TrainingTests
     }
 
     [Fact]
+    public void EveryMinibatchIsReportedAsItCompletes()
+    {
+        var options = new TrainingOptions { Epochs = 2, NumSteps = 9, BatchSize = 8, Seed = 2, ReportEvery = 0 };
+        var (model, trainer) = Setup(Repetitive, options);
+        var calls = new List<(int Run, int Done, int Total)>();
+        trainer.BatchCompleted = (run, done, total) => calls.Add((run, done, total));
+        using (model) trainer.Train(CancellationToken.None);
+        int perEpoch = (Repetitive.Length - 1) / 9 / 8;
+        Assert.Equal(2 * perEpoch, calls.Count);
+        Assert.All(calls, c => Assert.Equal(perEpoch, c.Total));
+        Assert.Equal(Enumerable.Range(1, perEpoch).Concat(Enumerable.Range(1, perEpoch)), calls.Select(c => c.Done));
+    }
+
+    [Fact]
+    public void AHugeLearningRateThatKeepsTheLossFiniteStillDiverges()
+    {
+        // The loss stays finite, its exponential does not: the case a user hit with -LearningRate 1e10.
+        var options = new TrainingOptions { Epochs = 3, NumSteps = 9, BatchSize = 8, Seed = 2, ReportEvery = 0, LearningRate = 1e10 };
+        var (model, trainer) = Setup(Repetitive, options);
+        using (model)
+        {
+            var before = model.Snapshot();
+            var ex = Assert.Throws<PSCharRnnException>(() => trainer.Train(CancellationToken.None));
+            Assert.Equal("TrainingDiverged", ex.ErrorId);
+            Assert.Empty(model.History);
+            for (int i = 0; i < before.Length; i++) Assert.True(before[i].allclose(model.Parameters[i], rtol: 0, atol: 0));
+        }
+    }
+
+    [Fact]
     public void CancellationStopsAtAMinibatchBoundary()
     {
         using var cancel = new CancellationTokenSource();

@@ -12,7 +12,12 @@ public abstract class PSCharRnnCmdlet : PSCmdlet, IDisposable
     protected override void StopProcessing() => stopping.Cancel();
 
     /// <summary>Runs an action and turns the library's exceptions into terminating errors with stable ids.</summary>
-    protected void Run(Action action)
+    protected void Run(Action action) => Guard(action, ThrowTerminatingError);
+
+    /// <summary>Runs an action and reports the library's exceptions as non-terminating errors, so that the next input is still processed.</summary>
+    protected void Report(Action action) => Guard(action, WriteError);
+
+    private void Guard(Action action, Action<ErrorRecord> fail)
     {
         try
         {
@@ -20,7 +25,7 @@ public abstract class PSCharRnnCmdlet : PSCmdlet, IDisposable
         }
         catch (PSCharRnnException ex)
         {
-            ThrowTerminatingError(ex.ToErrorRecord());
+            fail(ex.ToErrorRecord());
         }
         catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
         {
@@ -28,24 +33,7 @@ public abstract class PSCharRnnCmdlet : PSCmdlet, IDisposable
         }
         catch (Native.NativeLibraryException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "NativeLibraryLoadFailed", ErrorCategory.ResourceUnavailable, Native.NativeSetup.BinFolder));
-        }
-    }
-
-    /// <summary>Runs an action and reports the library's exceptions as non-terminating errors, so that the next input is still processed.</summary>
-    protected void Report(Action action)
-    {
-        try
-        {
-            action();
-        }
-        catch (PSCharRnnException ex)
-        {
-            WriteError(ex.ToErrorRecord());
-        }
-        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
+            fail(new ErrorRecord(ex, "NativeLibraryLoadFailed", ErrorCategory.ResourceUnavailable, Native.NativeSetup.BinFolder));
         }
     }
 
