@@ -124,7 +124,7 @@ Describe 'Start-RnnTraining' {
     It 'moves the progress bar within an epoch on a bigger corpus, with the time left' {
         $ps = [powershell]::Create()
         try {
-            $null = $ps.AddScript("Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; Import-LyricsCorpus -MaxChars 100000 | Start-RnnTraining -Epochs 1 -HiddenSize 64 -ReportEvery 0 -Seed 1")
+            $null = $ps.AddScript("Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; Import-LyricsCorpus -MaxChars 100000 | Start-RnnTraining -Epochs 1 -HiddenSize 256 -ReportEvery 0 -Seed 1")
             $null = $ps.Invoke()
             $withinEpoch = @($ps.Streams.Progress | Where-Object StatusDescription -like 'Epoch 1 of 1, minibatch *')
             $withinEpoch.Count | Should -BeGreaterThan 0 -Because 'an epoch of 56 minibatches takes over a second'
