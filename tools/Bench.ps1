@@ -194,6 +194,26 @@ foreach ($cell in 'GRU', 'LSTM') {
     Add-Row $r "nn.$cell + Adam" $concise
 }
 
+if (-not $Quick) {
+    # The book's whole text 40 times over (2.5 million characters): memory should follow the data and the model.
+    $big = [PSCharRnn.Corpus.LyricsCorpus]::new([string]::Join(' ', @($whole.Text) * 40), [string[]]@('40 x the book'))
+    [GC]::Collect()
+    # Restart the peak-RSS count (VmHWM) for this part: "5" into /proc/self/clear_refs.
+    $clear = [IO.File]::OpenWrite('/proc/self/clear_refs'); $clear.Write([byte[]]@(53), 0, 1); $clear.Dispose()
+    $before = Get-LiveRssMiB
+    $model = ([PSCharRnn.Training.ModelSettings]::new()).Create($big.Vocabulary, $Seed[0], [TorchSharp.torch]::CPU)
+    $trainer = [PSCharRnn.Training.Trainer]::new($model, $big, [PSCharRnn.Training.TrainingOptions]@{ Epochs = 1; Seed = $Seed[0]; ThreadCount = $ThreadCount; ReportEvery = 0 })
+    $stop = [Threading.CancellationTokenSource]::new()
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $trainer.BatchCompleted = { param($run, $done, $total) if ($done -eq 200) { $script:bigBatch = $watch.Elapsed.TotalSeconds / $done; $script:bigTotal = $total; $stop.Cancel() } }
+    try { $trainer.Train($stop.Token) } catch [OperationCanceledException] { }
+    ''
+    "== A bigger corpus: $($big.Length) characters, $($big.VocabularySize) distinct, hidden 256, random sampling"
+    "200 of $script:bigTotal minibatches at {0:F3} s each (an epoch: ~{1:F0} s); RSS {2} MiB with the corpus loaded, {3} MiB after, peak {4} MiB" -f $script:bigBatch,
+        ($script:bigBatch * $script:bigTotal), $before, (Get-RssMiB 'VmRSS'), (Get-RssMiB 'VmHWM')
+    $model.Dispose()
+}
+
 ''
 '== Side by side, this run (Peer/ours above 1: we are faster)'
 $rows | Format-Table -AutoSize | Out-String -Width 200

@@ -100,7 +100,7 @@ public class TrainingTests
         var (model, trainer) = Setup(Repetitive, options);
         using (model)
         {
-            var before = model.Snapshot();
+            var before = model.Parameters.Select(p => p.detach().clone()).ToArray();
             var ex = Assert.Throws<PSCharRnnException>(() => trainer.Train(CancellationToken.None));
             Assert.Equal("TrainingDiverged", ex.ErrorId);
             Assert.Empty(model.History);

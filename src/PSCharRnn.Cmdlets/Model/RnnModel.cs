@@ -144,19 +144,6 @@ public sealed class RnnModel : IDisposable
         return x * keep;
     }
 
-    /// <summary>Copies of the parameters' values, to restore after a failed (diverged) epoch.</summary>
-    public Tensor[] Snapshot()
-    {
-        using var _ = no_grad();
-        return Parameters.Select(p => p.detach().clone()).ToArray();
-    }
-
-    public void Restore(IReadOnlyList<Tensor> snapshot)
-    {
-        using var _ = no_grad();
-        for (int i = 0; i < snapshot.Count; i++) Parameters[i].copy_(snapshot[i]);
-    }
-
     public void Dispose()
     {
         Optimizer?.Dispose();
