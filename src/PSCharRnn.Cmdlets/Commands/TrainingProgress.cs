@@ -14,7 +14,7 @@ internal sealed class TrainingProgress
 
     private readonly Cmdlet cmdlet;
     private readonly TrainingOptions options;
-    private readonly ProgressRecord record;
+    private ProgressRecord record;
     private readonly Stopwatch sinceWrite = Stopwatch.StartNew();
     private readonly Stopwatch epochWatch = Stopwatch.StartNew();
     private double seconds;
@@ -63,6 +63,8 @@ internal sealed class TrainingProgress
     {
         cmdlet.WriteProgress(record);
         sinceWrite.Restart();
+        // A host may keep the record it was given (a runspace's Progress stream does): the next update is a new one.
+        record = new ProgressRecord(record.ActivityId, record.Activity, record.StatusDescription);
     }
 
     public void Complete()
