@@ -120,10 +120,18 @@ public static class ModelFile
                 LastTraining = training,
                 Dropout = version == 1 ? 0 : double.Parse(metadata["dropout"], CultureInfo.InvariantCulture),
             };
-            model.History.AddRange(history);
-            if (version > 1 && JsonSerializer.Deserialize<OptimizerMetadata>(metadata["optimizer"], Json) is { } optimizer)
-                model.Optimizer = LoadOptimizer(path, model, optimizer, tensors);
-            return model;
+            try
+            {
+                model.History.AddRange(history);
+                if (version > 1 && JsonSerializer.Deserialize<OptimizerMetadata>(metadata["optimizer"], Json) is { } optimizer)
+                    model.Optimizer = LoadOptimizer(path, model, optimizer, tensors);
+                return model;
+            }
+            catch
+            {
+                model.Dispose();            // nothing half-loaded stays behind, native memory included
+                throw;
+            }
         }
         catch (Exception ex) when (ex is InvalidDataException or JsonException or KeyNotFoundException or FormatException or OverflowException)
         {
