@@ -36,12 +36,12 @@ public sealed class LyricsCorpus
     public int[] IndicesIn(Vocabulary vocabulary, string errorId, string what)
     {
         if (vocabulary.SequenceEqual(Vocabulary)) return Indices;
+        var indices = vocabulary.Encode(Text);
+        if (Array.IndexOf(indices, -1) < 0) return indices;
         var missing = vocabulary.Missing(Text);
-        if (missing.Count > 0)
-            throw new PSCharRnnException(errorId, System.Management.Automation.ErrorCategory.InvalidData, string.Join("", missing),
-                $"The {what} has {missing.Count} characters the model's vocabulary lacks: {string.Join(" ", missing.Take(40))}" +
-                (missing.Count > 40 ? " ..." : "") + ". Train a new model on a corpus that has them, or use a text within the model's vocabulary.");
-        return vocabulary.Encode(Text);
+        throw new PSCharRnnException(errorId, System.Management.Automation.ErrorCategory.InvalidData, string.Join("", missing),
+            $"The {what} has {missing.Count} characters the model's vocabulary lacks: {string.Join(" ", missing.Take(40))}" +
+            (missing.Count > 40 ? " ..." : "") + ". Train a new model on a corpus that has them, or use a text within the model's vocabulary.");
     }
 
     /// <summary>The text's characters as Unicode scalar values (a character outside the BMP stays whole).</summary>
