@@ -149,7 +149,12 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         }
         else
         {
-            var settings = new ModelSettings { Cell = CellType ?? global::PSCharRnn.Model.CellType.RNN, HiddenSize = HiddenSize, NumLayers = NumLayers ?? 1, Dropout = Dropout ?? 0 };
+            // What the user left out keeps ModelSettings' defaults, the ones New-RnnModel uses.
+            var defaults = new ModelSettings();
+            var settings = defaults with
+            {
+                Cell = CellType ?? defaults.Cell, HiddenSize = HiddenSize, NumLayers = NumLayers ?? defaults.NumLayers, Dropout = Dropout ?? defaults.Dropout,
+            };
             model = settings.Create(Corpus.Vocabulary, Seed, DeviceArgument.Parse(Device));
             model.Corpus = Corpus;
         }
