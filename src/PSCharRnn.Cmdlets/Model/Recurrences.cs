@@ -12,3 +12,12 @@ internal static class Recurrences
         return cat(new[] { initial.unsqueeze(0), states.narrow(0, 0, steps - 1) }, 0).view(-1, states.shape[2]);
     }
 }
+
+/// <summary>The sizes of a [T, B, W] tensor of per-step rows, as the loops over its memory need them.</summary>
+internal readonly record struct StepShape(int Steps, int Batch, int Width)
+{
+    /// <summary>Elements per step.</summary>
+    public int Size => Batch * Width;
+
+    public static StepShape Of(Tensor perStep) => new((int)perStep.shape[0], (int)perStep.shape[1], (int)perStep.shape[2]);
+}

@@ -1,3 +1,6 @@
+using System.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using PSCharRnn.Native;
 using static TorchSharp.torch;
 
 namespace PSCharRnn.Model;
@@ -5,7 +8,8 @@ namespace PSCharRnn.Model;
 /// <summary>
 /// The RNN recurrence H_t = tanh(XW_t + H_{t-1}·W_hh) over all time steps as one autograd node, with
 /// backpropagation through time written out. Recording it as one node instead of ~10 per step removes most
-/// of the per-step dispatch cost, and the W_hh gradient becomes one product over all steps.
+/// of the per-step dispatch cost, and the W_hh gradient becomes one product over all steps. The sequential
+/// loops work on the tensors' memory directly (BLAS products, vectorized element-wise spans).
 /// </summary>
 public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
 {
@@ -19,17 +23,26 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
 
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
-        var (projected, wHh, initial) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2]);
-        var state = initial;
-        var steps = projected.unbind(0);
-        for (int t = 0; t < steps.Length; t++)
-        {
-            state = steps[t].addmm(state, wHh).tanh_();
-            steps[t] = state;
-        }
-        var states = stack(steps);
+        var (projected, wHh, initial) = ((Tensor)vars[0], ((Tensor)vars[1]).contiguous(), ((Tensor)vars[2]).contiguous());
+        var states = projected.contiguous().clone();
+        if (states.dtype == ScalarType.Float32) Forward<float>(states, wHh, initial);
+        else Forward<double>(states, wHh, initial);
         ctx.save_for_backward(new() { states, wHh, initial });
         return new() { states };
+    }
+
+    // In place: each step's slice holds XW_t on entry and H_t on return.
+    private static unsafe void Forward<T>(Tensor states, Tensor wHh, Tensor initial) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var shape = StepShape.Of(states);
+        T* s = TensorMemory.Of<T>(states), w = TensorMemory.Of<T>(wHh), previous = TensorMemory.Of<T>(initial);
+        for (int t = 0; t < shape.Steps; t++, s += shape.Size)
+        {
+            Blas.Gemm(false, false, shape.Batch, shape.Width, shape.Width, previous, shape.Width, w, shape.Width, T.One, s, shape.Width);
+            var step = new Span<T>(s, shape.Size);
+            TensorPrimitives.Tanh<T>(step, step);
+            previous = s;
+        }
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
@@ -39,20 +52,27 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
         var (states, wHh, initial) = (saved[0], saved[1], saved[2]);
         long steps = states.shape[0], batch = states.shape[1], hidden = states.shape[2];
 
-        var tanhDerivative = states.square().neg_().add_(1).unbind(0);     // d tanh(z)/dz = 1 - tanh(z)²
-        var gradStates = gradOutputs[0].unbind(0);
-        var wHhT = wHh.t();
-        var gradPre = new Tensor[steps];                                   // dL/dZ_t, Z_t the pre-activation
-        Tensor? carried = null;                                            // dL/dH_t through H_{t+1}
-        for (long t = steps - 1; t >= 0; t--)
-        {
-            var gradState = carried is null ? gradStates[t] : gradStates[t].addmm(carried, wHhT);
-            gradPre[t] = gradState.mul(tanhDerivative[t]);
-            carried = gradPre[t];
-        }
-        var gradProjected = stack(gradPre);
+        var tanhDerivative = states.square().neg_().add_(1);               // d tanh(z)/dz = 1 - tanh(z)²
+        var gradProjected = gradOutputs[0].contiguous().clone();           // dL/dH_t, made dL/dZ_t in place
+        if (states.dtype == ScalarType.Float32) Backward<float>(gradProjected, tanhDerivative, wHh);
+        else Backward<double>(gradProjected, tanhDerivative, wHh);
         var gradWHh = Recurrences.Previous(initial, states).t().mm(gradProjected.view(steps * batch, hidden));
-        var gradInitial = initial.requires_grad ? carried!.mm(wHhT) : null;
+        var gradInitial = initial.requires_grad ? gradProjected[0].mm(wHh.t()) : null;
         return new() { gradProjected, gradWHh, gradInitial! };
+    }
+
+    // From the last step back: dL/dZ_t = (dL/dH_t + dL/dZ_{t+1}·W_hhᵀ) ⊙ (1 − H_t²).
+    private static unsafe void Backward<T>(Tensor grad, Tensor tanhDerivative, Tensor wHh) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var shape = StepShape.Of(grad);
+        T* g = TensorMemory.Of<T>(grad) + (shape.Steps - 1) * shape.Size, d = TensorMemory.Of<T>(tanhDerivative) + (shape.Steps - 1) * shape.Size;
+        T* w = TensorMemory.Of<T>(wHh);
+        for (int t = shape.Steps - 1; t >= 0; t--, g -= shape.Size, d -= shape.Size)
+        {
+            if (t < shape.Steps - 1)
+                Blas.Gemm(false, true, shape.Batch, shape.Width, shape.Width, g + shape.Size, shape.Width, w, shape.Width, T.One, g, shape.Width);
+            var step = new Span<T>(g, shape.Size);
+            TensorPrimitives.Multiply<T>(step, new ReadOnlySpan<T>(d, shape.Size), step);
+        }
     }
 }

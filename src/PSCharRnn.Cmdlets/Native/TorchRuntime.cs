@@ -35,5 +35,5 @@ public static class TorchRuntime
 
 public sealed class NativeLibraryException : Exception
 {
-    public NativeLibraryException(string message, Exception inner) : base(message, inner) { }
+    public NativeLibraryException(string message, Exception? inner) : base(message, inner) { }
 }
