@@ -122,6 +122,23 @@ public sealed class RnnModel : IDisposable
     /// </summary>
     public (Tensor Logits, RecurrentState State) Forward(Tensor inputs, RecurrentState state, Generator? dropoutGenerator = null)
     {
+        var (top, last) = TopStates(inputs, state, dropoutGenerator);
+        return (b_q.addmm(top, W_hq), last);
+    }
+
+    /// <summary>
+    /// The book's loss for <paramref name="inputs"/> ([T, B] int64) against <paramref name="targets"/> ([T·B] int64, time-major):
+    /// the mean cross-entropy of the output layer's logits, computed as one node, and the state after the last step.
+    /// </summary>
+    public (Tensor Loss, RecurrentState State) Loss(Tensor inputs, Tensor targets, RecurrentState state, Generator? dropoutGenerator = null)
+    {
+        var (top, last) = TopStates(inputs, state, dropoutGenerator);
+        return (SoftmaxCrossEntropy.Mean(top, W_hq, b_q, targets), last);
+    }
+
+    // The top layer's states [T·B, H], which the output layer reads.
+    private (Tensor Top, RecurrentState State) TopStates(Tensor inputs, RecurrentState state, Generator? dropoutGenerator)
+    {
         var x = inputs;
         var hidden = new Tensor[NumLayers];
         var cells = Description.HasMemoryCell ? new Tensor[NumLayers] : null;
@@ -132,8 +149,7 @@ public sealed class RnnModel : IDisposable
             if (cells is not null) cells[l] = lastCell!;
             x = dropoutGenerator is not null && Dropout > 0 && l < NumLayers - 1 ? DropOut(outputs, dropoutGenerator) : outputs;
         }
-        var logits = b_q.addmm(x.reshape(-1, HiddenSize), W_hq);
-        return (logits, new RecurrentState(hidden, cells));
+        return (x.reshape(-1, HiddenSize), new RecurrentState(hidden, cells));
     }
 
     // Inverted dropout: zero each unit with probability p and scale the rest by 1/(1 − p), so inference needs no change.

@@ -38,7 +38,7 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
         T* s = TensorMemory.Of<T>(states), w = TensorMemory.Of<T>(wHh), previous = TensorMemory.Of<T>(initial);
         for (int t = 0; t < shape.Steps; t++, s += shape.Size)
         {
-            Blas.Gemm(false, false, shape.Batch, shape.Width, shape.Width, previous, shape.Width, w, shape.Width, T.One, s, shape.Width);
+            Blas.Gemm(false, false, shape.Batch, shape.Width, shape.Width, T.One, previous, shape.Width, w, shape.Width, T.One, s, shape.Width);
             var step = new Span<T>(s, shape.Size);
             TensorPrimitives.Tanh<T>(step, step);
             previous = s;
@@ -70,7 +70,7 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
         for (int t = shape.Steps - 1; t >= 0; t--, g -= shape.Size, d -= shape.Size)
         {
             if (t < shape.Steps - 1)
-                Blas.Gemm(false, true, shape.Batch, shape.Width, shape.Width, g + shape.Size, shape.Width, w, shape.Width, T.One, g, shape.Width);
+                Blas.Gemm(false, true, shape.Batch, shape.Width, shape.Width, T.One, g + shape.Size, shape.Width, w, shape.Width, T.One, g, shape.Width);
             var step = new Span<T>(g, shape.Size);
             TensorPrimitives.Multiply<T>(step, new ReadOnlySpan<T>(d, shape.Size), step);
         }

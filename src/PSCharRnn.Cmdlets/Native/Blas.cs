@@ -13,25 +13,25 @@ public static unsafe class Blas
     private static readonly Lazy<(nint Single, nint Double)> Gemms = new(Resolve);
 
     /// <summary>
-    /// C = op(A)·op(B) + beta·C for row-major matrices: C is [m, n], op(A) [m, k], op(B) [k, n]; a transposed
+    /// C = alpha·op(A)·op(B) + beta·C for row-major matrices: C is [m, n], op(A) [m, k], op(B) [k, n]; a transposed
     /// operand is stored as its transpose. Leading dimensions are row strides in elements.
     /// </summary>
     public static void Gemm<T>(bool transposeA, bool transposeB, int m, int n, int k,
-        T* a, int lda, T* b, int ldb, T beta, T* c, int ldc) where T : unmanaged
+        T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc) where T : unmanaged
     {
         // Column-major BLAS sees each row-major matrix as its transpose: Cᵀ = op(B)ᵀ·op(A)ᵀ.
         byte opA = transposeA ? (byte)'T' : (byte)'N', opB = transposeB ? (byte)'T' : (byte)'N';
         if (typeof(T) == typeof(float))
         {
-            float one = 1, betaSingle = (float)(object)beta;
+            float alphaSingle = (float)(object)alpha, betaSingle = (float)(object)beta;
             ((delegate* unmanaged<byte*, byte*, int*, int*, int*, float*, float*, int*, float*, int*, float*, float*, int*, void>)Gemms.Value.Single)(
-                &opB, &opA, &n, &m, &k, &one, (float*)b, &ldb, (float*)a, &lda, &betaSingle, (float*)c, &ldc);
+                &opB, &opA, &n, &m, &k, &alphaSingle, (float*)b, &ldb, (float*)a, &lda, &betaSingle, (float*)c, &ldc);
         }
         else if (typeof(T) == typeof(double))
         {
-            double one = 1, betaDouble = (double)(object)beta;
+            double alphaDouble = (double)(object)alpha, betaDouble = (double)(object)beta;
             ((delegate* unmanaged<byte*, byte*, int*, int*, int*, double*, double*, int*, double*, int*, double*, double*, int*, void>)Gemms.Value.Double)(
-                &opB, &opA, &n, &m, &k, &one, (double*)b, &ldb, (double*)a, &lda, &betaDouble, (double*)c, &ldc);
+                &opB, &opA, &n, &m, &k, &alphaDouble, (double*)b, &ldb, (double*)a, &lda, &betaDouble, (double*)c, &ldc);
         }
         else throw new NotSupportedException($"Matrix products of {typeof(T).Name} are not supported.");
     }

@@ -218,7 +218,7 @@ public sealed class Trainer
     {
         var inputs = tensor(Minibatch.TimeMajor(batch.Inputs), new long[] { batch.NumSteps, batch.BatchSize }, device: model.Device);
         var targets = tensor(Minibatch.TimeMajor(batch.Targets), device: model.Device);
-        var (loss, state) = LanguageModelLoss.Compute(model, inputs, targets, carried ?? model.InitialState(batch.BatchSize), dropout);
+        var (loss, state) = model.Loss(inputs, targets, carried ?? model.InitialState(batch.BatchSize), dropout);
         double value = loss.ToDouble();
         if (double.IsFinite(value))
         {

@@ -1,0 +1,98 @@
+using System.Numerics;
+using PSCharRnn.Native;
+using TorchSharp;
+using static TorchSharp.torch;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace PSCharRnn.Model;
+
+/// <summary>
+/// The output layer and the book's loss as one autograd node: logits = H·W_hq + b_q, then the mean cross-entropy
+/// against the next characters. The forward pass keeps the softmax, so the backward pass is softmax − one-hot in
+/// place and two products that carry the 1/N: no log-softmax round trip, no [N, V] one-hot, no extra passes.
+/// </summary>
+public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCrossEntropy>
+{
+    public override string Name => nameof(SoftmaxCrossEntropy);
+
+    /// <summary>
+    /// <paramref name="hidden"/>: [N, H]; <paramref name="wHq"/>: [H, V]; <paramref name="bQ"/>: [V];
+    /// <paramref name="targets"/>: [N] int64. Returns the mean cross-entropy, a scalar.
+    /// </summary>
+    public static Tensor Mean(Tensor hidden, Tensor wHq, Tensor bQ, Tensor targets) => apply(hidden, wHq, bQ, targets)[0];
+
+    public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var (hidden, wHq, bQ, targets) = (((Tensor)vars[0]).contiguous(), ((Tensor)vars[1]).contiguous(), ((Tensor)vars[2]).contiguous(), ((Tensor)vars[3]).contiguous());
+        var probabilities = empty(hidden.shape[0], wHq.shape[1], dtype: hidden.dtype, device: hidden.device);
+        double loss = hidden.dtype == ScalarType.Float32
+            ? Forward<float>(hidden, wHq, bQ, targets, probabilities)
+            : Forward<double>(hidden, wHq, bQ, targets, probabilities);
+        ctx.save_for_backward(new() { hidden, wHq, targets, probabilities });
+        return new() { tensor(loss, dtype: hidden.dtype, device: hidden.device) };
+    }
+
+    // Fills probabilities with each row's softmax; returns the mean of −log p(target).
+    private static unsafe double Forward<T>(Tensor hidden, Tensor wHq, Tensor bQ, Tensor targets, Tensor probabilities)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rows = (int)hidden.shape[0], width = (int)hidden.shape[1], classes = (int)wHq.shape[1];
+        T* logits = TensorMemory.Of<T>(probabilities), bias = TensorMemory.Of<T>(bQ);
+        long* target = TensorMemory.Of<long>(targets);
+        Blas.Gemm(false, false, rows, classes, width, T.One, TensorMemory.Of<T>(hidden), width, TensorMemory.Of<T>(wHq), classes, T.Zero, logits, classes);
+        var parts = Partition(rows);
+        var sums = new double[parts.Length];
+        Parallel.For(0, parts.Length, part =>
+        {
+            double sum = 0;
+            var b = new ReadOnlySpan<T>(bias, classes);
+            for (int i = parts[part].Start; i < parts[part].End; i++)
+            {
+                var row = new Span<T>(logits + (long)i * classes, classes);
+                TensorPrimitives.Add(row, b, row);
+                T max = TensorPrimitives.Max<T>(row), logit = row[(int)target[i]];
+                TensorPrimitives.Subtract(row, max, row);
+                TensorPrimitives.Exp<T>(row, row);
+                T total = TensorPrimitives.Sum<T>(row);
+                TensorPrimitives.Divide(row, total, row);
+                sum += double.CreateTruncating(max - logit + T.Log(total));
+            }
+            sums[part] = sum;
+        });
+        return sums.Sum() / rows;
+    }
+
+    // Row ranges for the element-wise passes, one per libtorch thread (the passes are memory-bound and short).
+    private static (int Start, int End)[] Partition(int rows)
+    {
+        int count = Math.Clamp(get_num_threads(), 1, Math.Max(1, rows));
+        return Enumerable.Range(0, count).Select(p => ((int)((long)rows * p / count), (int)((long)rows * (p + 1) / count))).ToArray();
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
+    {
+        using var _ = no_grad();
+        var saved = ctx.get_saved_variables();
+        var (hidden, wHq, targets, probabilities) = (saved[0], saved[1], saved[2], saved[3]);
+        double scale = gradOutputs[0].ToDouble() / hidden.shape[0];
+        var gradHidden = empty_like(hidden);
+        var gradW = empty_like(wHq);
+        if (hidden.dtype == ScalarType.Float32) Backward<float>(hidden, wHq, targets, probabilities, scale, gradHidden, gradW);
+        else Backward<double>(hidden, wHq, targets, probabilities, scale, gradHidden, gradW);
+        return new() { gradHidden, gradW, probabilities.sum(dim: 0).mul_(scale), null! };
+    }
+
+    // With D = softmax − one-hot (made in place: the node runs backward once), dL/dlogits = scale·D, so
+    // dL/dH = scale·D·W_hqᵀ and dL/dW_hq = scale·Hᵀ·D; the caller takes dL/db_q = scale·Σ_rows D.
+    private static unsafe void Backward<T>(Tensor hidden, Tensor wHq, Tensor targets, Tensor probabilities, double scale, Tensor gradHidden, Tensor gradW)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rows = (int)hidden.shape[0], width = (int)hidden.shape[1], classes = (int)wHq.shape[1];
+        T* h = TensorMemory.Of<T>(hidden), w = TensorMemory.Of<T>(wHq), d = TensorMemory.Of<T>(probabilities);
+        long* target = TensorMemory.Of<long>(targets);
+        for (int i = 0; i < rows; i++) d[(long)i * classes + target[i]] -= T.One;
+        T alpha = T.CreateTruncating(scale);
+        Blas.Gemm(false, true, rows, width, classes, alpha, d, classes, w, classes, T.Zero, TensorMemory.Of<T>(gradHidden), width);
+        Blas.Gemm(true, false, width, classes, rows, alpha, h, width, d, classes, T.Zero, TensorMemory.Of<T>(gradW), classes);
+    }
+}
