@@ -1,4 +1,7 @@
+using System.Numerics;
+using PSCharRnn.Native;
 using static TorchSharp.torch;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace PSCharRnn.Model;
 
@@ -6,7 +9,8 @@ namespace PSCharRnn.Model;
 /// The GRU recurrence of §6.7 over all time steps as one autograd node, backpropagation through time written out:
 /// Z = σ(X·W_xz + H·W_hz + b_z), R = σ(X·W_xr + H·W_hr + b_r), H̃ = tanh(X·W_xh + R ⊙ (H·W_hh) + b_h),
 /// H = Z ⊙ H + (1 − Z) ⊙ H̃. The reset gate scales H·W_hh, as the book's code and nn.GRU do (the book's prose
-/// writes (R ⊙ H)·W_hh). The three hidden products are one [H, 3H] product per step.
+/// writes (R ⊙ H)·W_hh). The three hidden products are one [H, 3H] product per step; the sequential loops work on
+/// the tensors' memory directly (BLAS products, vectorized element-wise rows).
 /// </summary>
 public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
 {
@@ -20,24 +24,42 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
 
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
-        var (projected, wH, initial) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2]);
-        long hidden = initial.shape[1];
-        var inputs = projected.unbind(0);
-        int steps = inputs.Length;
-        var (updateReset, candidates, hiddenProducts, states) = (new Tensor[steps], new Tensor[steps], new Tensor[steps], new Tensor[steps]);
-        var state = initial;
-        for (int t = 0; t < steps; t++)
+        var (projected, wH, initial) = (((Tensor)vars[0]).contiguous(), ((Tensor)vars[1]).contiguous(), ((Tensor)vars[2]).contiguous());
+        long steps = projected.shape[0], batch = projected.shape[1], hidden = initial.shape[1];
+        var products = empty_like(projected);                              // H_{t-1}·[W_hz|W_hr|W_hh]
+        var updateReset = empty(steps, batch, 2 * hidden, dtype: projected.dtype);
+        var candidates = empty(steps, batch, hidden, dtype: projected.dtype);
+        var states = empty_like(candidates);
+        if (projected.dtype == ScalarType.Float32) Forward<float>(projected, wH, initial, products, updateReset, candidates, states);
+        else Forward<double>(projected, wH, initial, products, updateReset, candidates, states);
+        ctx.save_for_backward(new() { updateReset, candidates, products.narrow(2, 2 * hidden, hidden), states, wH, initial });
+        return new() { states };
+    }
+
+    private static unsafe void Forward<T>(Tensor projected, Tensor wH, Tensor initial, Tensor products, Tensor updateReset, Tensor candidates, Tensor states)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var shape = StepShape.Of(states);
+        int h = shape.Width;
+        T* x = TensorMemory.Of<T>(projected), p = TensorMemory.Of<T>(products), zr = TensorMemory.Of<T>(updateReset);
+        T* c = TensorMemory.Of<T>(candidates), s = TensorMemory.Of<T>(states), w = TensorMemory.Of<T>(wH), previous = TensorMemory.Of<T>(initial);
+        for (int t = 0; t < shape.Steps; t++)
         {
-            var products = state.mm(wH);
-            var zr = inputs[t].narrow(1, 0, 2 * hidden).add(products.narrow(1, 0, 2 * hidden)).sigmoid_();
-            var hh = products.narrow(1, 2 * hidden, hidden);
-            var candidate = inputs[t].narrow(1, 2 * hidden, hidden).addcmul(zr.narrow(1, hidden, hidden), hh, 1).tanh_();
-            state = state.sub(candidate).mul_(zr.narrow(1, 0, hidden)).add_(candidate);     // Z ⊙ H + (1 − Z) ⊙ H̃
-            (updateReset[t], candidates[t], hiddenProducts[t], states[t]) = (zr, candidate, hh, state);
+            Blas.Gemm(false, false, shape.Batch, 3 * h, h, T.One, previous, h, w, 3 * h, T.Zero, p, 3 * h);
+            for (int b = 0; b < shape.Batch; b++, x += 3 * h, p += 3 * h, zr += 2 * h, c += h, s += h, previous += h)
+            {
+                var gates = new Span<T>(zr, 2 * h);
+                TensorPrimitives.Add(new ReadOnlySpan<T>(x, 2 * h), new ReadOnlySpan<T>(p, 2 * h), gates);
+                TensorPrimitives.Sigmoid<T>(gates, gates);
+                var candidate = new Span<T>(c, h);
+                TensorPrimitives.FusedMultiplyAdd(gates[h..], new ReadOnlySpan<T>(p + 2 * h, h), new ReadOnlySpan<T>(x + 2 * h, h), candidate);
+                TensorPrimitives.Tanh<T>(candidate, candidate);
+                var state = new Span<T>(s, h);                                 // Z ⊙ (H − H̃) + H̃
+                TensorPrimitives.Subtract(new ReadOnlySpan<T>(previous, h), candidate, state);
+                TensorPrimitives.FusedMultiplyAdd(state, gates[..h], candidate, state);
+            }
+            previous = s - shape.Size;
         }
-        var all = stack(states);
-        ctx.save_for_backward(new() { stack(updateReset), stack(candidates), stack(hiddenProducts), all, wH, initial });
-        return new() { all };
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
@@ -56,26 +78,47 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
         var candidateFactor = z.neg().add_(1).mul_(candidate.square().neg_().add_(1));
         var updateFactor = previous.sub(candidate).mul_(z).mul_(z.neg().add_(1));
         var resetFactor = candidateFactor.mul(hh).mul_(r).mul_(r.neg().add_(1));
-        // Factors from dH to the gradient of the three hidden products [Z | R | H·W_hh], per step: [B, 3, H].
-        var productFactors = stack(new[] { updateFactor, resetFactor, candidateFactor.mul(r) }, 2).unbind(0);
-        var zSteps = z.unbind(0);
-        var gradStates = gradOutputs[0].unbind(0);
+        // Factors from dH to the gradient of the three hidden products [Z | R | H·W_hh], per step and row: [3, H].
+        var productFactors = stack(new[] { updateFactor, resetFactor, candidateFactor.mul(r) }, 2);
+        var gradHidden = empty_like(states);                                // dL/dH_t, all paths
+        var gradProducts = empty(steps, batch, 3 * hidden, dtype: states.dtype); // dL/d(H_{t-1}·W_h)
+        var carried = empty(batch, hidden, dtype: states.dtype);           // dL/dH_{t-1} through step t
+        var gradStates = gradOutputs[0].contiguous();
+        if (states.dtype == ScalarType.Float32) Backward<float>(gradStates, productFactors, zr, wH, gradHidden, gradProducts, carried);
+        else Backward<double>(gradStates, productFactors, zr, wH, gradHidden, gradProducts, carried);
 
-        var wHT = wH.t();
-        var gradHidden = new Tensor[steps];                                // dL/dH_t, all paths
-        var gradProducts = new Tensor[steps];                              // dL/d(H_{t-1}·W_h), [B, 3H]
-        Tensor? carried = null;                                            // dL/dH_t through step t + 1
-        for (long t = steps - 1; t >= 0; t--)
-        {
-            var grad = carried is null ? gradStates[t] : gradStates[t].add(carried);
-            gradHidden[t] = grad;
-            gradProducts[t] = productFactors[t].mul(grad.unsqueeze(1)).view(batch, 3 * hidden);
-            carried = gradProducts[t].mm(wHT).addcmul_(grad, zSteps[t], 1);
-        }
-        var gradH = stack(gradHidden);
-        var gradProjected = cat(new[] { gradH.mul(updateFactor), gradH.mul(resetFactor), gradH.mul(candidateFactor) }, 2);
-        var gradWH = previous.view(steps * batch, hidden).t().mm(stack(gradProducts).view(steps * batch, 3 * hidden));
-        var gradInitial = initial.requires_grad ? carried! : null;
+        var gradProjected = cat(new[] { gradHidden.mul(updateFactor), gradHidden.mul(resetFactor), gradHidden.mul(candidateFactor) }, 2);
+        var gradWH = previous.view(steps * batch, hidden).t().mm(gradProducts.view(steps * batch, 3 * hidden));
+        var gradInitial = initial.requires_grad ? carried : null;
         return new() { gradProjected, gradWH, gradInitial! };
+    }
+
+    // From the last step back: dH_t = dL/dH_t (output) + carried; the products' gradient is the factors ⊙ dH_t;
+    // carried = dProducts·W_hᵀ + dH_t ⊙ Z_t.
+    private static unsafe void Backward<T>(Tensor gradStates, Tensor productFactors, Tensor updateReset, Tensor wH,
+        Tensor gradHidden, Tensor gradProducts, Tensor carried) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var shape = StepShape.Of(gradHidden);
+        int h = shape.Width;
+        T* w = TensorMemory.Of<T>(wH), c = TensorMemory.Of<T>(carried);
+        T* outputs = TensorMemory.Of<T>(gradStates), ghs = TensorMemory.Of<T>(gradHidden), allFactors = TensorMemory.Of<T>(productFactors);
+        T* gps = TensorMemory.Of<T>(gradProducts), zrs = TensorMemory.Of<T>(updateReset);
+        for (int t = shape.Steps - 1; t >= 0; t--)
+        {
+            long step = (long)t * shape.Size;
+            T* output = outputs + step, gh = ghs + step, factors = allFactors + 3 * step, gp = gps + 3 * step, zr = zrs + 2 * step;
+            var grad = new Span<T>(gh, shape.Size);
+            if (t == shape.Steps - 1) new ReadOnlySpan<T>(output, shape.Size).CopyTo(grad);
+            else TensorPrimitives.Add(new ReadOnlySpan<T>(output, shape.Size), new ReadOnlySpan<T>(c, shape.Size), grad);
+            for (int b = 0; b < shape.Batch; b++)
+                for (int g = 0; g < 3; g++)
+                    TensorPrimitives.Multiply(new ReadOnlySpan<T>(factors + (b * 3 + g) * h, h), new ReadOnlySpan<T>(gh + b * h, h), new Span<T>(gp + (b * 3 + g) * h, h));
+            Blas.Gemm(false, true, shape.Batch, h, 3 * h, T.One, gp, 3 * h, w, 3 * h, T.Zero, c, h);
+            for (int b = 0; b < shape.Batch; b++)
+            {
+                var row = new Span<T>(c + b * h, h);
+                TensorPrimitives.FusedMultiplyAdd(new ReadOnlySpan<T>(gh + b * h, h), new ReadOnlySpan<T>(zr + b * 2 * h, h), row, row);
+            }
+        }
     }
 }

@@ -1,11 +1,15 @@
+using System.Numerics;
+using PSCharRnn.Native;
 using static TorchSharp.torch;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace PSCharRnn.Model;
 
 /// <summary>
 /// The LSTM recurrence of §6.8 over all time steps as one autograd node, backpropagation through time written out:
 /// I, F, O = σ(X·W_x* + H·W_h* + b_*), C̃ = tanh(X·W_xc + H·W_hc + b_c), C = F ⊙ C + I ⊙ C̃, H = O ⊙ tanh(C).
-/// The four hidden products are one [H, 4H] product per step.
+/// The four hidden products are one [H, 4H] product per step; the sequential loops work on the tensors' memory
+/// directly (BLAS products, vectorized element-wise rows).
 /// </summary>
 public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence>
 {
@@ -23,26 +27,44 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
 
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
-        var (projected, wH, initialHidden, initialCell) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3]);
-        long hidden = initialHidden.shape[1];
-        var inputs = projected.unbind(0);
-        int steps = inputs.Length;
-        var (gates, cells, tanhCells, states) = (new Tensor[steps], new Tensor[steps], new Tensor[steps], new Tensor[steps]);
-        var (state, cell) = (initialHidden, initialCell);
-        for (int t = 0; t < steps; t++)
+        var (projected, wH, initialHidden, initialCell) = ((Tensor)vars[0], ((Tensor)vars[1]).contiguous(), ((Tensor)vars[2]).contiguous(), ((Tensor)vars[3]).contiguous());
+        var gates = projected.contiguous().clone();                         // X·W_x + b, made the gates' activations in place
+        long steps = gates.shape[0], batch = gates.shape[1], hidden = initialHidden.shape[1];
+        var cells = empty(steps, batch, hidden, dtype: gates.dtype);
+        var tanhCells = empty_like(cells);
+        var states = empty_like(cells);
+        if (gates.dtype == ScalarType.Float32) Forward<float>(gates, wH, initialHidden, initialCell, cells, tanhCells, states);
+        else Forward<double>(gates, wH, initialHidden, initialCell, cells, tanhCells, states);
+        ctx.save_for_backward(new() { gates, cells, tanhCells, states, wH, initialHidden, initialCell });
+        return new() { states, cells[steps - 1].clone() };
+    }
+
+    private static unsafe void Forward<T>(Tensor gates, Tensor wH, Tensor initialHidden, Tensor initialCell, Tensor cells, Tensor tanhCells, Tensor states)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var shape = StepShape.Of(states);
+        int h = shape.Width;
+        T* g = TensorMemory.Of<T>(gates), c = TensorMemory.Of<T>(cells), tc = TensorMemory.Of<T>(tanhCells), s = TensorMemory.Of<T>(states);
+        T* w = TensorMemory.Of<T>(wH), previous = TensorMemory.Of<T>(initialHidden), previousCell = TensorMemory.Of<T>(initialCell);
+        for (int t = 0; t < shape.Steps; t++)
         {
-            var preActivation = inputs[t].addmm(state, wH);
-            preActivation.narrow(1, 0, 3 * hidden).sigmoid_();               // I, F, O
-            preActivation.narrow(1, 3 * hidden, hidden).tanh_();             // C̃
-            var g = preActivation;
-            cell = g.narrow(1, hidden, hidden).mul(cell).addcmul_(g.narrow(1, 0, hidden), g.narrow(1, 3 * hidden, hidden), 1);
-            var tanhCell = cell.tanh();
-            state = g.narrow(1, 2 * hidden, hidden).mul(tanhCell);
-            (gates[t], cells[t], tanhCells[t], states[t]) = (g, cell, tanhCell, state);
+            Blas.Gemm(false, false, shape.Batch, 4 * h, h, T.One, previous, h, w, 4 * h, T.One, g, 4 * h);
+            for (int b = 0; b < shape.Batch; b++, g += 4 * h, c += h, tc += h, s += h, previousCell += h)
+            {
+                var ifo = new Span<T>(g, 3 * h);
+                var candidate = new Span<T>(g + 3 * h, h);
+                TensorPrimitives.Sigmoid<T>(ifo, ifo);
+                TensorPrimitives.Tanh<T>(candidate, candidate);
+                var cell = new Span<T>(c, h);                                   // F ⊙ C + I ⊙ C̃
+                TensorPrimitives.Multiply(ifo.Slice(h, h), new ReadOnlySpan<T>(previousCell, h), cell);
+                TensorPrimitives.FusedMultiplyAdd(ifo[..h], candidate, cell, cell);
+                var tanhCell = new Span<T>(tc, h);
+                TensorPrimitives.Tanh<T>(cell, tanhCell);
+                TensorPrimitives.Multiply(ifo.Slice(2 * h, h), tanhCell, new Span<T>(s, h));
+            }
+            previous = s - shape.Size;
+            previousCell = c - shape.Size;
         }
-        var all = stack(states);
-        ctx.save_for_backward(new() { stack(gates), stack(cells), stack(tanhCells), all, wH, initialHidden, initialCell });
-        return new() { all, cell };
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
@@ -57,40 +79,63 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
         var previousCells = Recurrences.Previous(initialCell, cells).view(steps, batch, hidden);
 
         // With dH = dL/dH_t and dC = dL/dC_t (all paths): dC gains dH ⊙ O(1 − tanh²C);
-        // d(pre I) = dC ⊙ C̃ ⊙ I(1 − I), d(pre F) = dC ⊙ C_{t-1} ⊙ F(1 − F), d(pre C̃) = dC ⊙ I(1 − C̃²),
-        // d(pre O) = dH ⊙ tanh(C) ⊙ O(1 − O). Only dH and dC need the loop; the factors are computed for all steps.
-        var cellFromHidden = o.mul(tanhCells.square().neg_().add_(1)).unbind(0);
-        var cellFactors = stack(new[]
+        // d(pre I) = dC ⊙ C̃ ⊙ I(1 − I), d(pre F) = dC ⊙ C_{t-1} ⊙ F(1 − F), d(pre O) = dH ⊙ tanh(C) ⊙ O(1 − O),
+        // d(pre C̃) = dC ⊙ I(1 − C̃²). Only dH and dC need the loop; the factors are computed for all steps.
+        var cellFromHidden = o.mul(tanhCells.square().neg_().add_(1));
+        var gateFactors = stack(new[]                                       // [T, B, 4, H] in the gates' order
         {
             candidate.mul(SigmoidDerivative(i)),
             previousCells.mul(SigmoidDerivative(f)),
+            tanhCells.mul(SigmoidDerivative(o)),
             i.mul(candidate.square().neg_().add_(1)),
-        }, 2).unbind(0);                                                    // [B, 3, H] per step: I, F, C̃
-        var outputFactor = tanhCells.mul(SigmoidDerivative(o)).unbind(0);
-        var forget = f.unbind(0);
-        var gradStates = gradOutputs[0].unbind(0);
+        }, 2);
+        var gradGates = empty_like(gates);                                 // dL/d(pre-activation), [T, B, 4H]
+        var gradHidden = empty(batch, hidden, dtype: states.dtype);        // dL/dH_t, then dL/dH_{t-1} through step t
+        var gradCell = gradOutputs[1].contiguous().clone();                // dL/dC_t, from the last cell output on
+        var gradStates = gradOutputs[0].contiguous();
+        if (states.dtype == ScalarType.Float32) Backward<float>(gradStates, cellFromHidden, gateFactors, gates, wH, gradGates, gradHidden, gradCell);
+        else Backward<double>(gradStates, cellFromHidden, gateFactors, gates, wH, gradGates, gradHidden, gradCell);
 
-        var wHT = wH.t();
-        var gradGates = new Tensor[steps];                                 // dL/d(pre-activation), [B, 4H] as I, F, O, C̃
-        Tensor? carriedHidden = null;
-        var carriedCell = gradOutputs[1];                                   // dL/dC_T from the last cell output
-        for (long t = steps - 1; t >= 0; t--)
-        {
-            var gradHidden = carriedHidden is null ? gradStates[t] : gradStates[t].add(carriedHidden);
-            var gradCell = carriedCell.addcmul(gradHidden, cellFromHidden[t], 1);
-            var fromCell = cellFactors[t].mul(gradCell.unsqueeze(1));           // I, F, C̃
-            var gradOutput = gradHidden.mul(outputFactor[t]);
-            gradGates[t] = cat(new[] { fromCell.narrow(1, 0, 2).reshape(batch, 2 * hidden), gradOutput, fromCell.select(1, 2) }, 1);
-            carriedHidden = gradGates[t].mm(wHT);
-            carriedCell = gradCell.mul(forget[t]);
-        }
-        var gradProjected = stack(gradGates);
-        var gradWH = Recurrences.Previous(initialHidden, states).t().mm(gradProjected.view(steps * batch, 4 * hidden));
+        var gradWH = Recurrences.Previous(initialHidden, states).t().mm(gradGates.view(steps * batch, 4 * hidden));
         return new()
         {
-            gradProjected, gradWH,
-            initialHidden.requires_grad ? carriedHidden! : null!,
-            initialCell.requires_grad ? carriedCell : null!,
+            gradGates, gradWH,
+            initialHidden.requires_grad ? gradHidden : null!,
+            initialCell.requires_grad ? gradCell : null!,
         };
+    }
+
+    private static unsafe void Backward<T>(Tensor gradStates, Tensor cellFromHidden, Tensor gateFactors, Tensor gates, Tensor wH,
+        Tensor gradGates, Tensor gradHidden, Tensor gradCell) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var shape = StepShape.Of(gradStates);
+        int h = shape.Width;
+        T* outputs = TensorMemory.Of<T>(gradStates), fromHidden = TensorMemory.Of<T>(cellFromHidden), factors = TensorMemory.Of<T>(gateFactors);
+        T* activations = TensorMemory.Of<T>(gates), gg = TensorMemory.Of<T>(gradGates), w = TensorMemory.Of<T>(wH);
+        T* dh = TensorMemory.Of<T>(gradHidden), dc = TensorMemory.Of<T>(gradCell);
+        var hiddenGrad = new Span<T>(dh, shape.Size);
+        var cellGrad = new Span<T>(dc, shape.Size);
+        for (int t = shape.Steps - 1; t >= 0; t--)
+        {
+            long step = (long)t * shape.Size;
+            var output = new ReadOnlySpan<T>(outputs + step, shape.Size);
+            if (t == shape.Steps - 1) output.CopyTo(hiddenGrad);
+            else TensorPrimitives.Add(output, hiddenGrad, hiddenGrad);
+            TensorPrimitives.FusedMultiplyAdd(hiddenGrad, new ReadOnlySpan<T>(fromHidden + step, shape.Size), cellGrad, cellGrad);
+            for (int b = 0; b < shape.Batch; b++)
+            {
+                long row = (step + (long)b * h) * 4;
+                var rowHidden = new ReadOnlySpan<T>(dh + b * h, h);
+                var rowCell = new ReadOnlySpan<T>(dc + b * h, h);
+                for (int k = 0; k < 4; k++)                                 // O follows dH, the others dC
+                    TensorPrimitives.Multiply(new ReadOnlySpan<T>(factors + row + k * h, h), k == 2 ? rowHidden : rowCell, new Span<T>(gg + row + k * h, h));
+            }
+            Blas.Gemm(false, true, shape.Batch, h, 4 * h, T.One, gg + 4 * step, 4 * h, w, 4 * h, T.Zero, dh, h);
+            for (int b = 0; b < shape.Batch; b++)                           // dL/dC_{t-1} = dC ⊙ F
+            {
+                var rowCell = new Span<T>(dc + b * h, h);
+                TensorPrimitives.Multiply(rowCell, new ReadOnlySpan<T>(activations + (step + (long)b * h) * 4 + h, h), rowCell);
+            }
+        }
     }
 }
