@@ -75,49 +75,57 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
         // Everything but dL/dH_t can be computed for all steps at once. With dH = dL/dH_t:
         // d(pre Z) = dH ⊙ (H_{t-1} − H̃) ⊙ Z(1 − Z), d(pre H̃) = dH ⊙ (1 − Z)(1 − H̃²),
         // d(pre R) = d(pre H̃) ⊙ (H·W_hh) ⊙ R(1 − R), d(H·W_hh) = d(pre H̃) ⊙ R.
-        var candidateFactor = z.neg().add_(1).mul_(candidate.square().neg_().add_(1));
-        var updateFactor = previous.sub(candidate).mul_(z).mul_(z.neg().add_(1));
-        var resetFactor = candidateFactor.mul(hh).mul_(r).mul_(r.neg().add_(1));
-        // Factors from dH to the gradient of the three hidden products [Z | R | H·W_hh], per step and row: [3, H].
-        var productFactors = stack(new[] { updateFactor, resetFactor, candidateFactor.mul(r) }, 2);
-        var gradHidden = empty_like(states);                                // dL/dH_t, all paths
-        var gradProducts = empty(steps, batch, 3 * hidden, dtype: states.dtype); // dL/d(H_{t-1}·W_h)
+        var candidateFactor = z.neg().add_(1).mul_(candidate.square().neg_().add_(1)).contiguous();
+        var updateFactor = previous.sub(candidate).mul_(z).mul_(z.neg().add_(1)).contiguous();
+        var resetFactor = candidateFactor.mul(hh).mul_(r).mul_(r.neg().add_(1)).contiguous();
+        var factors = new GruFactors(updateFactor, resetFactor, candidateFactor, zr);
+        var gradProjected = empty(steps, batch, 3 * hidden, dtype: states.dtype); // dL/d(pre Z | pre R | pre H̃)
+        var gradProducts = empty_like(gradProjected);                      // dL/d(H_{t-1}·[W_hz|W_hr|W_hh])
         var carried = empty(batch, hidden, dtype: states.dtype);           // dL/dH_{t-1} through step t
         var gradStates = gradOutputs[0].contiguous();
-        if (states.dtype == ScalarType.Float32) Backward<float>(gradStates, productFactors, zr, wH, gradHidden, gradProducts, carried);
-        else Backward<double>(gradStates, productFactors, zr, wH, gradHidden, gradProducts, carried);
+        if (states.dtype == ScalarType.Float32) Backward<float>(gradStates, factors, wH, gradProjected, gradProducts, carried);
+        else Backward<double>(gradStates, factors, wH, gradProjected, gradProducts, carried);
 
-        var gradProjected = cat(new[] { gradHidden.mul(updateFactor), gradHidden.mul(resetFactor), gradHidden.mul(candidateFactor) }, 2);
-        var gradWH = previous.view(steps * batch, hidden).t().mm(gradProducts.view(steps * batch, 3 * hidden));
+        var gradWH = Recurrences.HiddenWeightGradient(initial, states, gradProducts);
         var gradInitial = initial.requires_grad ? carried : null;
         return new() { gradProjected, gradWH, gradInitial! };
     }
 
-    // From the last step back: dH_t = dL/dH_t (output) + carried; the products' gradient is the factors ⊙ dH_t;
-    // carried = dProducts·W_hᵀ + dH_t ⊙ Z_t.
-    private static unsafe void Backward<T>(Tensor gradStates, Tensor productFactors, Tensor updateReset, Tensor wH,
-        Tensor gradHidden, Tensor gradProducts, Tensor carried) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The backward factors per step and row ([T, B, H] each) and the gates [T, B, 2H] (Z | R).</summary>
+    private sealed record GruFactors(Tensor Update, Tensor Reset, Tensor Candidate, Tensor UpdateReset);
+
+    // From the last step back, with dH_t = dL/dH_t (output) + carried: the pre-activation gradients are the
+    // factors ⊙ dH_t; the products' are the same but d(H·W_hh) = d(pre H̃) ⊙ R; carried = dProducts·W_hᵀ + dH_t ⊙ Z_t.
+    private static unsafe void Backward<T>(Tensor gradStates, GruFactors factors, Tensor wH,
+        Tensor gradProjected, Tensor gradProducts, Tensor carried) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var shape = StepShape.Of(gradHidden);
+        var shape = StepShape.Of(gradStates);
         int h = shape.Width;
-        T* w = TensorMemory.Of<T>(wH), c = TensorMemory.Of<T>(carried);
-        T* outputs = TensorMemory.Of<T>(gradStates), ghs = TensorMemory.Of<T>(gradHidden), allFactors = TensorMemory.Of<T>(productFactors);
-        T* gps = TensorMemory.Of<T>(gradProducts), zrs = TensorMemory.Of<T>(updateReset);
+        T* w = TensorMemory.Of<T>(wH), c = TensorMemory.Of<T>(carried), outputs = TensorMemory.Of<T>(gradStates);
+        T* update = TensorMemory.Of<T>(factors.Update), reset = TensorMemory.Of<T>(factors.Reset), candidate = TensorMemory.Of<T>(factors.Candidate);
+        T* zrs = TensorMemory.Of<T>(factors.UpdateReset), projections = TensorMemory.Of<T>(gradProjected), products = TensorMemory.Of<T>(gradProducts);
+        var grad = new Span<T>(new T[shape.Size]);
         for (int t = shape.Steps - 1; t >= 0; t--)
         {
-            long step = (long)t * shape.Size;
-            T* output = outputs + step, gh = ghs + step, factors = allFactors + 3 * step, gp = gps + 3 * step, zr = zrs + 2 * step;
-            var grad = new Span<T>(gh, shape.Size);
-            if (t == shape.Steps - 1) new ReadOnlySpan<T>(output, shape.Size).CopyTo(grad);
-            else TensorPrimitives.Add(new ReadOnlySpan<T>(output, shape.Size), new ReadOnlySpan<T>(c, shape.Size), grad);
+            var output = new ReadOnlySpan<T>(outputs + (long)t * shape.Size, shape.Size);
+            if (t == shape.Steps - 1) output.CopyTo(grad);
+            else TensorPrimitives.Add(output, new ReadOnlySpan<T>(c, shape.Size), grad);
             for (int b = 0; b < shape.Batch; b++)
-                for (int g = 0; g < 3; g++)
-                    TensorPrimitives.Multiply(new ReadOnlySpan<T>(factors + (b * 3 + g) * h, h), new ReadOnlySpan<T>(gh + b * h, h), new Span<T>(gp + (b * 3 + g) * h, h));
-            Blas.Gemm(false, true, shape.Batch, h, 3 * h, T.One, gp, 3 * h, w, 3 * h, T.Zero, c, h);
+            {
+                long row = (long)t * shape.Size + b * h;
+                var dh = grad.Slice(b * h, h);
+                T* projection = projections + 3 * row, product = products + 3 * row, zr = zrs + 2 * row;
+                TensorPrimitives.Multiply(new ReadOnlySpan<T>(update + row, h), dh, new Span<T>(projection, h));
+                TensorPrimitives.Multiply(new ReadOnlySpan<T>(reset + row, h), dh, new Span<T>(projection + h, h));
+                TensorPrimitives.Multiply(new ReadOnlySpan<T>(candidate + row, h), dh, new Span<T>(projection + 2 * h, h));
+                new ReadOnlySpan<T>(projection, 2 * h).CopyTo(new Span<T>(product, 2 * h));
+                TensorPrimitives.Multiply(new ReadOnlySpan<T>(projection + 2 * h, h), new ReadOnlySpan<T>(zr + h, h), new Span<T>(product + 2 * h, h));
+            }
+            Blas.Gemm(false, true, shape.Batch, h, 3 * h, T.One, products + 3L * t * shape.Size, 3 * h, w, 3 * h, T.Zero, c, h);
             for (int b = 0; b < shape.Batch; b++)
             {
                 var row = new Span<T>(c + b * h, h);
-                TensorPrimitives.FusedMultiplyAdd(new ReadOnlySpan<T>(gh + b * h, h), new ReadOnlySpan<T>(zr + b * 2 * h, h), row, row);
+                TensorPrimitives.FusedMultiplyAdd(grad.Slice(b * h, h), new ReadOnlySpan<T>(zrs + 2 * ((long)t * shape.Size + b * h), h), row, row);
             }
         }
     }

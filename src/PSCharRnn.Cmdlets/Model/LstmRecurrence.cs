@@ -96,7 +96,7 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
         if (states.dtype == ScalarType.Float32) Backward<float>(gradStates, cellFromHidden, gateFactors, gates, wH, gradGates, gradHidden, gradCell);
         else Backward<double>(gradStates, cellFromHidden, gateFactors, gates, wH, gradGates, gradHidden, gradCell);
 
-        var gradWH = Recurrences.Previous(initialHidden, states).t().mm(gradGates.view(steps * batch, 4 * hidden));
+        var gradWH = Recurrences.HiddenWeightGradient(initialHidden, states, gradGates);
         return new()
         {
             gradGates, gradWH,

@@ -50,13 +50,11 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
         using var _ = no_grad();
         var saved = ctx.get_saved_variables();
         var (states, wHh, initial) = (saved[0], saved[1], saved[2]);
-        long steps = states.shape[0], batch = states.shape[1], hidden = states.shape[2];
-
         var tanhDerivative = states.square().neg_().add_(1);               // d tanh(z)/dz = 1 - tanh(z)²
         var gradProjected = gradOutputs[0].contiguous().clone();           // dL/dH_t, made dL/dZ_t in place
         if (states.dtype == ScalarType.Float32) Backward<float>(gradProjected, tanhDerivative, wHh);
         else Backward<double>(gradProjected, tanhDerivative, wHh);
-        var gradWHh = Recurrences.Previous(initial, states).t().mm(gradProjected.view(steps * batch, hidden));
+        var gradWHh = Recurrences.HiddenWeightGradient(initial, states, gradProjected);
         var gradInitial = initial.requires_grad ? gradProjected[0].mm(wHh.t()) : null;
         return new() { gradProjected, gradWHh, gradInitial! };
     }

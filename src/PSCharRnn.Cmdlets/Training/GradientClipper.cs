@@ -1,5 +1,8 @@
+using System.Numerics;
+using PSCharRnn.Native;
 using TorchSharp;
 using static TorchSharp.torch;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace PSCharRnn.Training;
 
@@ -10,9 +13,16 @@ public static class GradientClipper
     public static double Clip(IList<Tensor> gradients, double theta)
     {
         using var _ = no_grad();
-        double norm = Math.Sqrt(stack(gradients.Select(g => g.square().sum()).ToArray()).sum().ToDouble());
+        // One pass over each gradient's memory, with no per-tensor temporaries to allocate and stack.
+        double norm = Math.Sqrt(gradients.Sum(g => g.dtype == ScalarType.Float32 ? SumOfSquares<float>(g) : SumOfSquares<double>(g)));
         if (norm > theta)
             foreach (var g in gradients) g.mul_(theta / norm);
         return norm;
+    }
+
+    private static unsafe double SumOfSquares<T>(Tensor gradient) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var dense = gradient.contiguous();
+        return double.CreateTruncating(TensorPrimitives.SumOfSquares(new ReadOnlySpan<T>(TensorMemory.Of<T>(dense), checked((int)dense.numel()))));
     }
 }
