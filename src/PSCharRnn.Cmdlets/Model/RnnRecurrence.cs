@@ -50,27 +50,30 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
         using var _ = no_grad();
         var saved = ctx.get_saved_variables();
         var (states, wHh, initial) = (saved[0], saved[1], saved[2]);
-        var tanhDerivative = states.square().neg_().add_(1);               // d tanh(z)/dz = 1 - tanh(z)²
         var gradProjected = gradOutputs[0].contiguous().clone();           // dL/dH_t, made dL/dZ_t in place
-        if (states.dtype == ScalarType.Float32) Backward<float>(gradProjected, tanhDerivative, wHh);
-        else Backward<double>(gradProjected, tanhDerivative, wHh);
+        if (states.dtype == ScalarType.Float32) Backward<float>(gradProjected, states, wHh);
+        else Backward<double>(gradProjected, states, wHh);
         var gradWHh = Recurrences.HiddenWeightGradient(initial, states, gradProjected);
         var gradInitial = initial.requires_grad ? gradProjected[0].mm(wHh.t()) : null;
         return new() { gradProjected, gradWHh, gradInitial! };
     }
 
-    // From the last step back: dL/dZ_t = (dL/dH_t + dL/dZ_{t+1}·W_hhᵀ) ⊙ (1 − H_t²).
-    private static unsafe void Backward<T>(Tensor grad, Tensor tanhDerivative, Tensor wHh) where T : unmanaged, IFloatingPointIeee754<T>
+    // From the last step back: dL/dZ_t = (dL/dH_t + dL/dZ_{t+1}·W_hhᵀ) ⊙ (1 − H_t²), computed as g − g ⊙ H_t ⊙ H_t.
+    private static unsafe void Backward<T>(Tensor grad, Tensor states, Tensor wHh) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = StepShape.Of(grad);
-        T* g = TensorMemory.Of<T>(grad) + (shape.Steps - 1) * shape.Size, d = TensorMemory.Of<T>(tanhDerivative) + (shape.Steps - 1) * shape.Size;
+        T* g = TensorMemory.Of<T>(grad) + (shape.Steps - 1) * shape.Size, s = TensorMemory.Of<T>(states) + (shape.Steps - 1) * shape.Size;
         T* w = TensorMemory.Of<T>(wHh);
-        for (int t = shape.Steps - 1; t >= 0; t--, g -= shape.Size, d -= shape.Size)
+        var scratch = new T[shape.Size];
+        for (int t = shape.Steps - 1; t >= 0; t--, g -= shape.Size, s -= shape.Size)
         {
             if (t < shape.Steps - 1)
                 Blas.Gemm(false, true, shape.Batch, shape.Width, shape.Width, T.One, g + shape.Size, shape.Width, w, shape.Width, T.One, g, shape.Width);
             var step = new Span<T>(g, shape.Size);
-            TensorPrimitives.Multiply<T>(step, new ReadOnlySpan<T>(d, shape.Size), step);
+            var state = new ReadOnlySpan<T>(s, shape.Size);
+            TensorPrimitives.Multiply(step, state, scratch);
+            TensorPrimitives.Multiply(scratch, state, scratch);
+            TensorPrimitives.Subtract(step, scratch, step);
         }
     }
 }
