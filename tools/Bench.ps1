@@ -117,6 +117,17 @@ function Measure-Novelty($model) {
 }
 
 # Runs the book's PyTorch code for the same configuration; null when its PyTorch is missing.
+# Seconds for Import-Module, then for the first model (libtorch loads then), in a fresh process as a scheduled job
+# meets them: the median of three processes.
+function Measure-Import {
+    $launcher = [Environment]::ProcessPath
+    $dll = if ((Split-Path $launcher -Leaf) -like 'dotnet*') { "$PSHOME/pwsh.dll" }
+    $script = "`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$ModulePath'; `$i = `$w.Elapsed.TotalSeconds; " +
+        "`$null = Import-LyricsCorpus | New-RnnModel; '{0} {1}' -f `$i, (`$w.Elapsed.TotalSeconds - `$i)"
+    $runs = 1..3 | ForEach-Object { , [double[]](((& $launcher @($dll | Where-Object { $_ }) -NoProfile -NonInteractive -Command $script) -split ' ')) }
+    [pscustomobject]@{ Import = Get-Median ($runs | ForEach-Object { $_[0] }); FirstModel = Get-Median ($runs | ForEach-Object { $_[1] }) }
+}
+
 function Measure-Peer([string[]] $Arguments) {
     if (-not $script:peerReady) { return $null }
     $env:OMP_WAIT_POLICY = 'PASSIVE'; $env:GOMP_SPINCOUNT = $null     # the peers' README setting, not ours
@@ -141,6 +152,26 @@ else { "peers: not run (needs $PeerScript and PyTorch for ${Python}: apt-get ins
 # Debian's PyTorch multiplies through the system BLAS; the reference one makes the peers ~15x slower than they are.
 $blas = (Get-Item /usr/lib/x86_64-linux-gnu/libblas.so.3 -ErrorAction Ignore).ResolvedTarget
 if ($script:peerReady -and "$blas" -notmatch 'openblas') { Write-Warning "The system BLAS is '$blas', not OpenBLAS: the peers would be measured far below their speed. Run: apt-get install -y libopenblas0-pthread" }
+
+$import = Measure-Import
+"Import-Module: {0:F3} s; then the first model (libtorch loads): {1:F3} s (fresh processes, median of 3)" -f $import.Import, $import.FirstModel
+
+# One minibatch operation by operation: where the time goes, against what the products alone would take.
+Add-Type -Path (Join-Path $PSScriptRoot 'MinibatchProfile.cs') -CompilerOptions '-nowarn:CS1701' -ReferencedAssemblies (
+    [TorchSharp.torch].Assembly.Location, [PSCharRnn.Model.RnnModel].Assembly.Location, 'System.Runtime', 'System.Runtime.Numerics', 'System.Linq', 'System.Collections', 'System.Console')
+$profiled = ([PSCharRnn.Training.ModelSettings]::new()).Create($corpus.Vocabulary, $Seed[0], [TorchSharp.torch]::CPU)
+$operations = [MinibatchProfile]::Run($profiled, $(if ($Quick) { 20 } else { 100 }))
+$profiled.Dispose()
+$sum = ($operations | Measure-Object Milliseconds -Sum).Sum
+''
+'== One minibatch of the book''s RNN (35 steps x 32, hidden 256), operation by operation: median ms of each alone'
+$operations | ForEach-Object {
+    [pscustomobject]@{
+        Operation = $_.Operation; ms = '{0:F2}' -f $_.Milliseconds; Share = '{0:P0}' -f ($_.Milliseconds / $sum)
+        GFLOP = if ($_.Megaflops) { '{0:F3}' -f ($_.Megaflops / 1000) }; 'ms at the matmul rate' = if ($_.Megaflops) { '{0:F2}' -f ($_.Megaflops / $gflops) }
+    }
+} | Format-Table -AutoSize | Out-String -Width 200
+"sum {0:F2} ms a minibatch; the products alone at the matmul rate: {1:F2} ms" -f $sum, (($operations | Measure-Object Megaflops -Sum).Sum / $gflops)
 
 $rows = [Collections.Generic.List[object]]::new()
 function Add-Row($Ours, [string] $PeerName, $Peer) {
