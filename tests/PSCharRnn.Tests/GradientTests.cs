@@ -106,6 +106,28 @@ public class GradientTests
         Assert.True(product.allclose(wXh.index_select(0, x), rtol: 0, atol: 0));
     }
 
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(1e4)]                                                      // logits far beyond exp's range
+    public void TrainingLossNodeEqualsLibtorchsCrossEntropyOnManyRowsAndHugeLogits(double scale)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(11);
+        var hidden = (randn(37, 8, generator: generator) * scale).requires_grad_();
+        var wHq = randn(8, 13, generator: generator).requires_grad_();
+        var bQ = randn(13, generator: generator).requires_grad_();
+        var targets = randint(13, new long[] { 37 }, generator: generator);
+        var ours = SoftmaxCrossEntropy.Mean(hidden, wHq, bQ, targets);
+        var theirs = nn.functional.cross_entropy(bQ.addmm(hidden, wHq), targets);
+        Assert.True(double.IsFinite(ours.ToDouble()));
+        Assert.Equal(theirs.ToDouble(), ours.ToDouble(), 1e-5 * Math.Max(1, Math.Abs(theirs.ToDouble())));
+        var leaves = new[] { hidden, wHq, bQ };
+        var ourGradients = autograd.grad(new[] { ours }, leaves);
+        var theirGradients = autograd.grad(new[] { theirs }, leaves);
+        for (int i = 0; i < leaves.Length; i++)
+            Assert.True(ourGradients[i].allclose(theirGradients[i], rtol: 1e-4, atol: 1e-6), $"gradient {i}");
+    }
+
     [Fact]
     public void DropoutActsOnlyBetweenLayersAndOnlyWhileTraining()
     {
