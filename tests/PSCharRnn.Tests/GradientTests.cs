@@ -71,11 +71,21 @@ public class GradientTests
 
     [Theory]
     [MemberData(nameof(CellsAndLayers))]
-    public void FastLayersEqualTheBooksOneHotStepsInOutputsAndEveryGradient(CellType cell, int layers)
+    public void FastLayersEqualTheBooksOneHotStepsInOutputsAndEveryGradient(CellType cell, int layers) =>
+        AssertEqualsTheBook(cell, layers, tensor(Inputs), tensor(Targets));
+
+    // One step: the recurrences' backward loops and weight gradients have no step before the last.
+    [Theory]
+    [InlineData(CellType.RNN)]
+    [InlineData(CellType.GRU)]
+    [InlineData(CellType.LSTM)]
+    public void OneStepSequencesEqualTheBook(CellType cell) =>
+        AssertEqualsTheBook(cell, 1, tensor(new long[,] { { 3, 1 } }), tensor(new long[] { 2, 4 }));
+
+    private static void AssertEqualsTheBook(CellType cell, int layers, Tensor inputs, Tensor targets)
     {
         using var scope = NewDisposeScope();
         using var model = Tiny.Model(vocabulary: 5, hidden: 4, seed: 3, scale: 30, cell: cell, layers: layers);
-        var (inputs, targets) = (tensor(Inputs), tensor(Targets));
         var state = RandomState(model, ScalarType.Float32, 5);
         var weights = All(state).Select(t => randn_like(t)).ToList();
         var wrt = model.Parameters.Cast<Tensor>().Concat(All(state)).ToArray();
