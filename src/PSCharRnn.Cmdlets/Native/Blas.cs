@@ -6,7 +6,8 @@ namespace PSCharRnn.Native;
 /// Row-major matrix products straight from the BLAS (Intel MKL) that libtorch itself links and exports. The
 /// recurrences make 35 small sequential products per minibatch; through torch.mm each pays libtorch's dispatch
 /// and allocation (a [32, 256]·[256, 256] product: 57 µs there, 32 µs here), so the recurrent loops call this.
-/// MKL runs on libtorch's OpenMP threads and follows torch.set_num_threads.
+/// MKL runs on libtorch's OpenMP threads and follows torch.set_num_threads. Single-precision products go to
+/// <see cref="Avx512Gemm"/> instead where MKL leaves AVX-512 unused.
 /// </summary>
 public static unsafe class Blas
 {
@@ -21,7 +22,9 @@ public static unsafe class Blas
     {
         // Column-major BLAS sees each row-major matrix as its transpose: Cᵀ = op(B)ᵀ·op(A)ᵀ.
         byte opA = transposeA ? (byte)'T' : (byte)'N', opB = transposeB ? (byte)'T' : (byte)'N';
-        if (typeof(T) == typeof(float))
+        if (typeof(T) == typeof(float) && Avx512Gemm.IsUsed)
+            Avx512Gemm.Multiply(m, n, k, (float)(object)alpha, (float*)a, transposeA ? 1 : lda, transposeA ? lda : 1, (float*)b, transposeB, ldb, (float)(object)beta, (float*)c, ldc);
+        else if (typeof(T) == typeof(float))
         {
             float alphaSingle = (float)(object)alpha, betaSingle = (float)(object)beta;
             ((delegate* unmanaged<byte*, byte*, int*, int*, int*, float*, float*, int*, float*, int*, float*, float*, int*, void>)Gemms.Value.Single)(
