@@ -83,8 +83,9 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
         var gradProducts = empty_like(gradProjected);                      // dL/d(H_{t-1}·[W_hz|W_hr|W_hh])
         var carried = empty(batch, hidden, dtype: states.dtype);           // dL/dH_{t-1} through step t
         var gradStates = gradOutputs[0].contiguous();
-        if (states.dtype == ScalarType.Float32) Backward<float>(gradStates, factors, wH, gradProjected, gradProducts, carried);
-        else Backward<double>(gradStates, factors, wH, gradProjected, gradProducts, carried);
+        var wHTransposed = wH.t().contiguous();                            // the step products then read W_hᵀ row by row
+        if (states.dtype == ScalarType.Float32) Backward<float>(gradStates, factors, wHTransposed, gradProjected, gradProducts, carried);
+        else Backward<double>(gradStates, factors, wHTransposed, gradProjected, gradProducts, carried);
 
         var gradWH = Recurrences.HiddenWeightGradient(initial, states, gradProducts);
         var gradInitial = initial.requires_grad ? carried : null;
@@ -96,12 +97,12 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
 
     // From the last step back, with dH_t = dL/dH_t (output) + carried: the pre-activation gradients are the
     // factors ⊙ dH_t; the products' are the same but d(H·W_hh) = d(pre H̃) ⊙ R; carried = dProducts·W_hᵀ + dH_t ⊙ Z_t.
-    private static unsafe void Backward<T>(Tensor gradStates, GruFactors factors, Tensor wH,
+    private static unsafe void Backward<T>(Tensor gradStates, GruFactors factors, Tensor wHTransposed,
         Tensor gradProjected, Tensor gradProducts, Tensor carried) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = StepShape.Of(gradStates);
         int h = shape.Width;
-        T* w = TensorMemory.Of<T>(wH), c = TensorMemory.Of<T>(carried), outputs = TensorMemory.Of<T>(gradStates);
+        T* wT = TensorMemory.Of<T>(wHTransposed), c = TensorMemory.Of<T>(carried), outputs = TensorMemory.Of<T>(gradStates);
         T* update = TensorMemory.Of<T>(factors.Update), reset = TensorMemory.Of<T>(factors.Reset), candidate = TensorMemory.Of<T>(factors.Candidate);
         T* zrs = TensorMemory.Of<T>(factors.UpdateReset), projections = TensorMemory.Of<T>(gradProjected), products = TensorMemory.Of<T>(gradProducts);
         var grad = new Span<T>(new T[shape.Size]);
@@ -121,7 +122,7 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
                 new ReadOnlySpan<T>(projection, 2 * h).CopyTo(new Span<T>(product, 2 * h));
                 TensorPrimitives.Multiply(new ReadOnlySpan<T>(projection + 2 * h, h), new ReadOnlySpan<T>(zr + h, h), new Span<T>(product + 2 * h, h));
             }
-            Blas.Gemm(false, true, shape.Batch, h, 3 * h, T.One, products + 3L * t * shape.Size, 3 * h, w, 3 * h, T.Zero, c, h);
+            Blas.Gemm(false, false, shape.Batch, h, 3 * h, T.One, products + 3L * t * shape.Size, 3 * h, wT, h, T.Zero, c, h);
             for (int b = 0; b < shape.Batch; b++)
             {
                 var row = new Span<T>(c + b * h, h);

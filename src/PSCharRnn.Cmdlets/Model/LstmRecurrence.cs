@@ -93,8 +93,9 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
         var gradHidden = empty(batch, hidden, dtype: states.dtype);        // dL/dH_t, then dL/dH_{t-1} through step t
         var gradCell = gradOutputs[1].contiguous().clone();                // dL/dC_t, from the last cell output on
         var gradStates = gradOutputs[0].contiguous();
-        if (states.dtype == ScalarType.Float32) Backward<float>(gradStates, cellFromHidden, gateFactors, gates, wH, gradGates, gradHidden, gradCell);
-        else Backward<double>(gradStates, cellFromHidden, gateFactors, gates, wH, gradGates, gradHidden, gradCell);
+        var wHTransposed = wH.t().contiguous();                            // the step products then read W_hᵀ row by row
+        if (states.dtype == ScalarType.Float32) Backward<float>(gradStates, cellFromHidden, gateFactors, gates, wHTransposed, gradGates, gradHidden, gradCell);
+        else Backward<double>(gradStates, cellFromHidden, gateFactors, gates, wHTransposed, gradGates, gradHidden, gradCell);
 
         var gradWH = Recurrences.HiddenWeightGradient(initialHidden, states, gradGates);
         return new()
@@ -105,13 +106,13 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
         };
     }
 
-    private static unsafe void Backward<T>(Tensor gradStates, Tensor cellFromHidden, Tensor gateFactors, Tensor gates, Tensor wH,
+    private static unsafe void Backward<T>(Tensor gradStates, Tensor cellFromHidden, Tensor gateFactors, Tensor gates, Tensor wHTransposed,
         Tensor gradGates, Tensor gradHidden, Tensor gradCell) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = StepShape.Of(gradStates);
         int h = shape.Width;
         T* outputs = TensorMemory.Of<T>(gradStates), fromHidden = TensorMemory.Of<T>(cellFromHidden), factors = TensorMemory.Of<T>(gateFactors);
-        T* activations = TensorMemory.Of<T>(gates), gg = TensorMemory.Of<T>(gradGates), w = TensorMemory.Of<T>(wH);
+        T* activations = TensorMemory.Of<T>(gates), gg = TensorMemory.Of<T>(gradGates), wT = TensorMemory.Of<T>(wHTransposed);
         T* dh = TensorMemory.Of<T>(gradHidden), dc = TensorMemory.Of<T>(gradCell);
         var hiddenGrad = new Span<T>(dh, shape.Size);
         var cellGrad = new Span<T>(dc, shape.Size);
@@ -130,7 +131,7 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
                 for (int k = 0; k < 4; k++)                                 // O follows dH, the others dC
                     TensorPrimitives.Multiply(new ReadOnlySpan<T>(factors + row + k * h, h), k == 2 ? rowHidden : rowCell, new Span<T>(gg + row + k * h, h));
             }
-            Blas.Gemm(false, true, shape.Batch, h, 4 * h, T.One, gg + 4 * step, 4 * h, w, 4 * h, T.Zero, dh, h);
+            Blas.Gemm(false, false, shape.Batch, h, 4 * h, T.One, gg + 4 * step, 4 * h, wT, h, T.Zero, dh, h);
             for (int b = 0; b < shape.Batch; b++)                           // dL/dC_{t-1} = dC ⊙ F
             {
                 var rowCell = new Span<T>(dc + b * h, h);

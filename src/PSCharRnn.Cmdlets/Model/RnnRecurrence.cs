@@ -51,24 +51,25 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
         var saved = ctx.get_saved_variables();
         var (states, wHh, initial) = (saved[0], saved[1], saved[2]);
         var gradProjected = gradOutputs[0].contiguous().clone();           // dL/dH_t, made dL/dZ_t in place
-        if (states.dtype == ScalarType.Float32) Backward<float>(gradProjected, states, wHh);
-        else Backward<double>(gradProjected, states, wHh);
+        var wHhTransposed = wHh.t().contiguous();                          // the step products then read W_hhᵀ row by row
+        if (states.dtype == ScalarType.Float32) Backward<float>(gradProjected, states, wHhTransposed);
+        else Backward<double>(gradProjected, states, wHhTransposed);
         var gradWHh = Recurrences.HiddenWeightGradient(initial, states, gradProjected);
         var gradInitial = initial.requires_grad ? gradProjected[0].mm(wHh.t()) : null;
         return new() { gradProjected, gradWHh, gradInitial! };
     }
 
     // From the last step back: dL/dZ_t = (dL/dH_t + dL/dZ_{t+1}·W_hhᵀ) ⊙ (1 − H_t²), computed as g − g ⊙ H_t ⊙ H_t.
-    private static unsafe void Backward<T>(Tensor grad, Tensor states, Tensor wHh) where T : unmanaged, IFloatingPointIeee754<T>
+    private static unsafe void Backward<T>(Tensor grad, Tensor states, Tensor wHhTransposed) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = StepShape.Of(grad);
         T* g = TensorMemory.Of<T>(grad) + (shape.Steps - 1) * shape.Size, s = TensorMemory.Of<T>(states) + (shape.Steps - 1) * shape.Size;
-        T* w = TensorMemory.Of<T>(wHh);
+        T* wT = TensorMemory.Of<T>(wHhTransposed);
         var scratch = new T[shape.Size];
         for (int t = shape.Steps - 1; t >= 0; t--, g -= shape.Size, s -= shape.Size)
         {
             if (t < shape.Steps - 1)
-                Blas.Gemm(false, true, shape.Batch, shape.Width, shape.Width, T.One, g + shape.Size, shape.Width, w, shape.Width, T.One, g, shape.Width);
+                Blas.Gemm(false, false, shape.Batch, shape.Width, shape.Width, T.One, g + shape.Size, shape.Width, wT, shape.Width, T.One, g, shape.Width);
             var step = new Span<T>(g, shape.Size);
             var state = new ReadOnlySpan<T>(s, shape.Size);
             TensorPrimitives.Multiply(step, state, scratch);
