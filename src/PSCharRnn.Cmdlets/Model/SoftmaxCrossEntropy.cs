@@ -76,15 +76,17 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
         var (hidden, wHq, targets, probabilities) = (saved[0], saved[1], saved[2], saved[3]);
         double scale = gradOutputs[0].ToDouble() / hidden.shape[0];
         var gradHidden = empty_like(hidden);
-        var gradW = empty_like(wHq);
-        if (hidden.dtype == ScalarType.Float32) Backward<float>(hidden, wHq, targets, probabilities, scale, gradHidden, gradW);
-        else Backward<double>(hidden, wHq, targets, probabilities, scale, gradHidden, gradW);
-        return new() { gradHidden, gradW, probabilities.sum(dim: 0).mul_(scale), null! };
+        var gradWTransposed = empty(wHq.shape[1], wHq.shape[0], dtype: wHq.dtype, device: wHq.device);
+        if (hidden.dtype == ScalarType.Float32) Backward<float>(hidden, wHq, targets, probabilities, scale, gradHidden, gradWTransposed);
+        else Backward<double>(hidden, wHq, targets, probabilities, scale, gradHidden, gradWTransposed);
+        return new() { gradHidden, gradWTransposed.t().contiguous(), probabilities.sum(dim: 0).mul_(scale), null! };
     }
 
     // With D = softmax − one-hot (made in place: the node runs backward once), dL/dlogits = scale·D, so
-    // dL/dH = scale·D·W_hqᵀ and dL/dW_hq = scale·Hᵀ·D; the caller takes dL/db_q = scale·Σ_rows D.
-    private static unsafe void Backward<T>(Tensor hidden, Tensor wHq, Tensor targets, Tensor probabilities, double scale, Tensor gradHidden, Tensor gradW)
+    // dL/dH = scale·D·W_hqᵀ and (dL/dW_hq)ᵀ = scale·Dᵀ·H; the caller takes dL/db_q = scale·Σ_rows D. The [V, H]
+    // product Dᵀ·H runs faster than the [H, V] product Hᵀ·D (measured here: MKL 2.5 against 3.0 ms, the AVX-512
+    // kernel 1.3 against 1.55), by more than the 0.1 ms transpose that follows.
+    private static unsafe void Backward<T>(Tensor hidden, Tensor wHq, Tensor targets, Tensor probabilities, double scale, Tensor gradHidden, Tensor gradWTransposed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rows = (int)hidden.shape[0], width = (int)hidden.shape[1], classes = (int)wHq.shape[1];
@@ -93,6 +95,6 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
         for (int i = 0; i < rows; i++) d[(long)i * classes + target[i]] -= T.One;
         T alpha = T.CreateTruncating(scale);
         Blas.Gemm(false, true, rows, width, classes, alpha, d, classes, w, classes, T.Zero, TensorMemory.Of<T>(gradHidden), width);
-        Blas.Gemm(true, false, width, classes, rows, alpha, h, width, d, classes, T.Zero, TensorMemory.Of<T>(gradW), classes);
+        Blas.Gemm(true, false, classes, width, rows, alpha, d, classes, h, width, T.Zero, TensorMemory.Of<T>(gradWTransposed), width);
     }
 }
