@@ -29,6 +29,19 @@ Describe 'libtorch inside pwsh' {
         try { Invoke-ChildPwsh $script | Should -Be '123' }
         finally { $env:GOMP_SPINCOUNT = $null }
     }
+    It 'multiplies with MKL alone when .NET is told not to use AVX-512, and trains to the same perplexity' {
+        $train = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; [PSCharRnn.Native.Avx512Gemm]::IsUsed; " +
+            "(Import-LyricsCorpus -MaxChars 3000 | Start-RnnTraining -Epochs 3 -HiddenSize 64 -NumSteps 9 -BatchSize 8 -ReportEvery 0 -Seed 1).Perplexity.ToString('R', [cultureinfo]::InvariantCulture)"
+        $default = Invoke-ChildPwsh $train
+        $env:DOTNET_EnableAVX512 = '0'
+        try { $mklOnly = Invoke-ChildPwsh $train }
+        finally { $env:DOTNET_EnableAVX512 = $null }
+        $intel = (Select-String -Path /proc/cpuinfo -Pattern '^vendor_id\s*:\s*GenuineIntel' -Quiet)
+        $default[0] | Should -Be "$([System.Runtime.Intrinsics.X86.Avx512F]::IsSupported -and -not $intel)"
+        $mklOnly[0] | Should -Be 'False'
+        [double]$mklOnly[1] | Should -BeGreaterThan 1
+        [math]::Abs([double]$default[1] - [double]$mklOnly[1]) / [double]$mklOnly[1] | Should -BeLessThan 1e-3 -Because "$default / $mklOnly"
+    }
     It 'does not ship PowerShell Standard in the module' {
         Get-ChildItem ([PSCharRnn.Native.NativeSetup]::BinFolder) -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty
     }
