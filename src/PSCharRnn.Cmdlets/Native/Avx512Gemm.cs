@@ -105,6 +105,8 @@ public static unsafe class Avx512Gemm
         }
     }
 
+    // One 8×32 tile of C: for each p, two 16-wide loads of B's row p and one broadcast of A per row. Unrolled by
+    // hand: the 16 sums must be plain locals for the JIT to keep them in registers (an array or loop spills them).
     private static void EightRows(float* ap, long r, long step, float* bp, int panelStride, int depth, float* target, int ldc, float alpha, float beta)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default,
