@@ -18,7 +18,9 @@ public static unsafe class Avx512Gemm
     private const int TileRows = 8, TileColumns = 32;
 
     // Below this many multiply-adds a product stays on the calling thread: waking another costs more than it saves.
-    private const long ParallelThreshold = 1L << 24;
+    // Measured here on two threads: [32, 256]·[256, 256] (2^21) 15.6 → 12.0 µs, the LSTM step's [32, 256]·[256, 1024]
+    // 70 → 36 µs; [16, 256]·[256, 256] 7.8 → 7.4 µs and [32, 128]·[128, 128] 4.1 → 6.6 µs.
+    private const long ParallelThreshold = 1L << 21;
 
     /// <summary>Whether <see cref="Blas"/> sends single-precision products here: AVX-512 present, MKL not using it.</summary>
     public static bool IsUsed { get; } = Avx512F.IsSupported && !IsIntel();
