@@ -11,6 +11,10 @@
 .PARAMETER LogPath
     CSV file that receives one row per trained epoch (appended), with the time that epoch ended. A chart of the
     whole history is written beside it (.png).
+.NOTES
+    A resumed model trains on with its own last settings (optimizer, learning rate, sampling, steps, batch, seed):
+    only the settings given to this script change them. A new model takes the module's defaults for those not given.
+    Every line the job writes starts with the time, for the scheduler's log.
 #>
 [CmdletBinding()]
 param(
@@ -19,35 +23,41 @@ param(
     [string] $LogPath = [IO.Path]::ChangeExtension($ModelPath, '.csv'),
     [int] $Epochs = 50,
     [int] $CheckpointEvery = 10,
-    [ValidateSet('Random', 'Consecutive')] [string] $Sampling = 'Random',
+    [ValidateSet('Random', 'Consecutive')] [string] $Sampling,
     [ValidateSet('RNN', 'GRU', 'LSTM')] [string] $CellType = 'RNN',
     [int] $HiddenSize = 256,
-    [int] $NumSteps = 35,
-    [int] $BatchSize = 32
+    [int] $NumSteps,
+    [int] $BatchSize,
+    [ValidateSet('SGD', 'Adam')] [string] $Optimizer,
+    [double] $LearningRate
 )
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 # A scheduler writes to a log file: no colour codes in it.
 if ([Console]::IsOutputRedirected -or [Console]::IsErrorRedirected) { $PSStyle.OutputRendering = 'PlainText' }
+function Write-Log([string] $Message) { Write-Information "$(Get-Date -Format o) $Message" -InformationAction Continue }
+trap { Write-Log "failed: $_"; break }
 Import-Module PSCharRnn -ErrorAction SilentlyContinue
 if (-not (Get-Command Start-RnnTraining -ErrorAction SilentlyContinue)) { Import-Module "$PSScriptRoot/../PSCharRnn.psd1" }
 
 New-Item -ItemType Directory -Force (Split-Path -Parent ([IO.Path]::GetFullPath($ModelPath))) | Out-Null
 $corpus = if ($CorpusPath) { Import-LyricsCorpus -Path $CorpusPath } else { Import-LyricsCorpus }
-$training = @{
-    Epochs = $Epochs; Sampling = $Sampling; NumSteps = $NumSteps; BatchSize = $BatchSize
-    CheckpointPath = $ModelPath; CheckpointEvery = $CheckpointEvery
+$training = @{ Epochs = $Epochs; CheckpointPath = $ModelPath; CheckpointEvery = $CheckpointEvery }
+# Only what was given: the rest comes from the model's own last training (or, for a new model, the module's defaults).
+foreach ($name in 'Sampling', 'NumSteps', 'BatchSize', 'Optimizer', 'LearningRate') {
+    if ($PSBoundParameters.ContainsKey($name)) { $training[$name] = $PSBoundParameters[$name] }
 }
 $model = if (Test-Path $ModelPath) {
     $previous = Import-RnnModel -Path $ModelPath
-    Write-Information "Resuming $ModelPath after $($previous.EpochsTrained) epochs" -InformationAction Continue
+    Write-Log "resuming $ModelPath after $($previous.EpochsTrained) epochs"
     $previous | Start-RnnTraining -Corpus $corpus @training
 }
 else {
+    Write-Log "starting a new $CellType model in $ModelPath"
     $corpus | Start-RnnTraining -CellType $CellType -HiddenSize $HiddenSize @training
 }
 $new = $model.History | Select-Object -Last $Epochs
 $new | Select-Object Epoch, Perplexity, Seconds, Sampling, @{ n = 'Finished'; e = { $_.Finished.ToString('o') } } |
     Export-Csv -Path $LogPath -Append -NoTypeInformation
 $model | Export-RnnTrainingChart -Path ([IO.Path]::ChangeExtension($LogPath, '.png')) | Out-Null
-Write-Information ("Trained to epoch {0}, perplexity {1:F4}" -f $model.EpochsTrained, $model.Perplexity) -InformationAction Continue
+Write-Log ("trained to epoch {0}, perplexity {1:F4}" -f $model.EpochsTrained, $model.Perplexity)

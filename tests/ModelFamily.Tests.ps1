@@ -57,6 +57,28 @@ Describe 'Model family errors' {
         { $corpus | Start-RnnTraining -NumLayers 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
         { New-RnnModel -Corpus $corpus -CellType Transformer } | Should -Throw -ErrorId 'CannotConvertArgumentNoMessage*'
     }
+    It 'warns that -Dropout does nothing on a model of one layer' {
+        $null = New-RnnModel -Corpus $corpus -HiddenSize 4 -Dropout 0.5 -WarningVariable warned -WarningAction SilentlyContinue
+        "$warned" | Should -Match 'no effect on a model of one layer'
+        $null = $corpus | Start-RnnTraining -HiddenSize 4 -NumSteps 9 -BatchSize 8 -Epochs 1 -ReportEvery 0 -Dropout 0.5 -WarningVariable warned2 -WarningAction SilentlyContinue
+        "$warned2" | Should -Match 'no effect on a model of one layer'
+    }
+    It 'refuses a model that cannot fit in memory before allocating it, with the figures' {
+        $err = { New-RnnModel -Corpus $corpus -CellType LSTM -HiddenSize 8192 -NumLayers 50 } | Should -Throw -ErrorId 'ModelTooLarge*' -PassThru
+        $err.CategoryInfo.Category | Should -Be 'LimitsExceeded'
+        $err.Exception.Message | Should -Match 'needs about [\d.]+ GiB of memory, and this machine has [\d.]+ GiB available'
+        { $corpus | Start-RnnTraining -CellType LSTM -HiddenSize 8192 -NumLayers 50 } | Should -Throw -ErrorId 'ModelTooLarge*'
+    }
+    It 'caps -ThreadCount at the processor count, with a warning' {
+        $m = $corpus | Start-RnnTraining -HiddenSize 4 -NumSteps 9 -BatchSize 8 -Epochs 1 -ReportEvery 0 -ThreadCount 1000 -WarningVariable warned -WarningAction SilentlyContinue
+        "$warned" | Should -Match "more than this machine's $([Environment]::ProcessorCount) processors"
+        $m.LastTraining.ThreadCount | Should -Be ([Environment]::ProcessorCount)
+    }
+    It 'says NaN is not a number' {
+        $err = { $corpus | Start-RnnTraining -LearningRate NaN } | Should -Throw -ErrorId 'ParameterArgumentValidationError*' -PassThru
+        $err.Exception.Message | Should -Match 'NaN is not a number'
+        { $corpus | Start-RnnTraining -ClipTheta NaN } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+    }
     It 'refuses to change the cell type or layer count of an existing model' {
         $model = New-RnnModel -Corpus $corpus -CellType GRU -HiddenSize 4
         $err = { $model | Start-RnnTraining -CellType LSTM -Epochs 1 } | Should -Throw -ErrorId 'CellTypeMismatch*' -PassThru

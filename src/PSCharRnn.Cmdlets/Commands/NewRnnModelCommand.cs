@@ -38,7 +38,7 @@ public sealed class NewRnnModelCommand : PSCharRnnCmdlet
 
     /// <summary>Probability of zeroing a unit between stacked layers while training (0: none); prediction never drops.</summary>
     [Parameter]
-    [ValidateRange(0.0, 0.99)]
+    [ValidateNumber(0.0, 0.99)]
     public double Dropout { get; set; }
 
     /// <summary>Seed for the initial weights; the same seed gives the same model.</summary>
@@ -58,6 +58,7 @@ public sealed class NewRnnModelCommand : PSCharRnnCmdlet
             ? Corpus.Vocabulary
             : new Vocabulary(Vocabulary.SelectMany(LyricsCorpus.Characters));
         var settings = new ModelSettings { Cell = CellType, HiddenSize = HiddenSize, NumLayers = NumLayers, Dropout = Dropout };
+        if (ModelSettings.IneffectiveDropout(NumLayers, Dropout) is { } warning) WriteWarning(warning);
         var model = settings.Create(vocabulary, Seed, DeviceArgument.Parse(Device));
         model.Corpus = ParameterSetName == CorpusSet ? Corpus : null;
         WriteObject(model);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using PSCharRnn.Corpus;
 using PSCharRnn.Generation;
@@ -41,56 +42,56 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
 
     /// <summary>Probability of zeroing a unit between stacked layers while training (a new model's default is 0; a model input keeps its own unless given).</summary>
     [Parameter]
-    [ValidateRange(0.0, 0.99)]
+    [ValidateNumber(0.0, 0.99)]
     public double? Dropout { get; set; }
 
     /// <summary>SGD (the book's, default) or Adam (torch.optim.Adam, as the chapter's concise versions).</summary>
     [Parameter]
-    public OptimizerKind Optimizer { get; set; } = OptimizerKind.SGD;
+    public OptimizerKind Optimizer { get; set; } = TrainingOptions.Book.Optimizer;
 
     /// <summary>Passes over the corpus.</summary>
     [Parameter]
     [ValidateRange(1, 1_000_000)]
-    public int Epochs { get; set; } = 250;
+    public int Epochs { get; set; } = TrainingOptions.Book.Epochs;
 
     /// <summary>Characters per sequence (time steps of truncated backpropagation).</summary>
     [Parameter]
     [ValidateRange(1, 10_000)]
-    public int NumSteps { get; set; } = 35;
+    public int NumSteps { get; set; } = TrainingOptions.Book.NumSteps;
 
     /// <summary>Sequences per minibatch.</summary>
     [Parameter]
     [ValidateRange(1, 100_000)]
-    public int BatchSize { get; set; } = 32;
+    public int BatchSize { get; set; } = TrainingOptions.Book.BatchSize;
 
     /// <summary>Step size: by default 100 for SGD (the book's, with the mean loss and clipping at 0.01) and 0.01 for Adam. At most 1e30, what float32 training can take.</summary>
     [Parameter]
-    [ValidateRange(1e-30, 1e30)]
+    [ValidateNumber(1e-30, 1e30)]
     public double? LearningRate { get; set; }
 
     /// <summary>Largest global L2 norm of the gradients (applies to both optimizers).</summary>
     [Parameter]
-    [ValidateRange(1e-30, 1e30)]
-    public double ClipTheta { get; set; } = 0.01;
+    [ValidateNumber(1e-30, 1e30)]
+    public double ClipTheta { get; set; } = TrainingOptions.Book.ClipTheta;
 
     /// <summary>Random: shuffled windows, fresh state per minibatch. Consecutive: state carried across minibatches.</summary>
     [Parameter]
-    public Sampling Sampling { get; set; } = Sampling.Random;
+    public Sampling Sampling { get; set; } = TrainingOptions.Book.Sampling;
 
     /// <summary>Report perplexity and samples every N epochs (0: never).</summary>
     [Parameter]
     [ValidateRange(0, 1_000_000)]
-    public int ReportEvery { get; set; } = 50;
+    public int ReportEvery { get; set; } = TrainingOptions.Book.ReportEvery;
 
     /// <summary>Characters each report sample appends to its prefix.</summary>
     [Parameter]
     [ValidateRange(0, 10_000)]
-    public int SampleLength { get; set; } = 50;
+    public int SampleLength { get; set; } = TrainingOptions.Book.SampleLength;
 
     /// <summary>Prefixes for the report samples (the book's 分开 and 不分开).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string[] SamplePrefix { get; set; } = { "分开", "不分开" };
+    public string[] SamplePrefix { get; set; } = TrainingOptions.Book.SamplePrefixes.ToArray();
 
     /// <summary>Seed for the initial weights and the minibatch order; with -ThreadCount it makes runs repeatable.</summary>
     [Parameter]
@@ -115,7 +116,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
 
     /// <summary>Hold out the end of the corpus text (this fraction of its characters, at most 0.5) and report its perplexity every epoch.</summary>
     [Parameter]
-    [ValidateRange(0.0001, 0.5)]
+    [ValidateNumber(0.0001, 0.5)]
     public double? ValidationFraction { get; set; }
 
     /// <summary>A separate text whose perplexity is reported every epoch; its characters must be in the model's vocabulary.</summary>
@@ -140,33 +141,65 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
 
     protected override void ProcessRecord() => Run(() =>
     {
-        RnnModel model;
-        if (ParameterSetName == ModelSet)
-        {
-            model = Model;
-            ModelSettings.CheckStructure(model, CellType, NumLayers);
-            if (Dropout is double dropout) model.Dropout = dropout;
-        }
-        else
-        {
-            // What the user left out keeps ModelSettings' defaults, the ones New-RnnModel uses.
-            var defaults = new ModelSettings();
-            var settings = defaults with
-            {
-                Cell = CellType ?? defaults.Cell, HiddenSize = HiddenSize, NumLayers = NumLayers ?? defaults.NumLayers, Dropout = Dropout ?? defaults.Dropout,
-            };
-            model = settings.Create(Corpus.Vocabulary, Seed, DeviceArgument.Parse(Device));
-            model.Corpus = Corpus;
-        }
-        var corpus = ParameterSetName == CorpusSet ? Corpus : Corpus ?? Model.Corpus
+        bool isNew = ParameterSetName == CorpusSet;
+        var corpus = isNew ? Corpus : Corpus ?? Model.Corpus
             ?? throw new PSCharRnnException("CorpusRequired", ErrorCategory.InvalidArgument, Model,
                 "This model remembers no corpus (it was made from a vocabulary or loaded from a file): give one with -Corpus.");
+        var model = isNew ? NewModel() : Model;
+        try
+        {
+            if (!isNew)
+            {
+                ModelSettings.CheckStructure(model, CellType, NumLayers);
+                if (Dropout is double dropout) model.Dropout = dropout;
+            }
+            if (Dropout is not null && ModelSettings.IneffectiveDropout(model.NumLayers, model.Dropout) is { } warning) WriteWarning(warning);
+            var options = Options(model, corpus);
+            if (!ShouldProcess($"{model} ({corpus})", Describe(options)))
+            {
+                if (isNew) model.Dispose();
+                return;
+            }
+            Train(model, corpus, options);
+        }
+        catch when (isNew)
+        {
+            model.Dispose();
+            throw;
+        }
+        model.Corpus = corpus;
+        WriteObject(model);
+    });
+
+    private RnnModel NewModel()
+    {
+        // What the user left out keeps ModelSettings' defaults, the ones New-RnnModel uses.
+        var defaults = new ModelSettings();
+        var settings = defaults with
+        {
+            Cell = CellType ?? defaults.Cell, HiddenSize = HiddenSize, NumLayers = NumLayers ?? defaults.NumLayers, Dropout = Dropout ?? defaults.Dropout,
+        };
+        var model = settings.Create(Corpus.Vocabulary, Seed, DeviceArgument.Parse(Device));
+        model.Corpus = Corpus;
+        return model;
+    }
+
+    private void Train(RnnModel model, LyricsCorpus corpus, TrainingOptions options)
+    {
+        if (model.Optimizer is { } current && current.Kind != options.Optimizer)
+            WriteWarning($"The model was trained with {current.Kind}; -Optimizer {options.Optimizer} starts a new optimizer, and the {current.Kind} state " +
+                $"(step {current.StepCount}) is discarded: the next file written for this model no longer holds it.");
         string? checkpoint = Writable(CheckpointPath, "Write training checkpoints");
         string? best = Writable(BestModelPath, "Keep the model with the lowest validation perplexity");
-        var trainer = new Trainer(model, corpus, Options(model), ValidationCorpus)
+        using var locks = new FileLocks(new[] { checkpoint, best });
+        var trainer = new Trainer(model, corpus, options, ValidationCorpus)
         {
             Checkpoint = checkpoint is null ? null : new CheckpointPolicy(checkpoint, CheckpointEvery),
             BestModelPath = best,
+            SaveFailed = ex => WriteError(new ErrorRecord(ex.ToErrorRecord(), ex)
+            {
+                ErrorDetails = new ErrorDetails($"{ex.Message} Training goes on with the model in memory; the next checkpoint tries again."),
+            }),
         };
         var progress = new TrainingProgress(this, trainer.Options);
         trainer.EpochCompleted = progress.OnEpoch;
@@ -179,11 +212,17 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         {
             progress.Complete();
         }
-        model.Corpus = corpus;
-        WriteObject(model);
-    });
+    }
 
-    // A model file the run will write, checked before any training; null when not given or declined (-WhatIf).
+    private static string Describe(TrainingOptions o)
+    {
+        double rate = o.LearningRate ?? ModelOptimizer.DefaultLearningRate(o.Optimizer);
+        string held = o.ValidationFraction is double f ? string.Create(CultureInfo.InvariantCulture, $", the last {f * 100}% held out") : "";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Train {o.Epochs} epoch(s): {o.Optimizer} at learning rate {rate}, {o.Sampling} sampling, {o.BatchSize} x {o.NumSteps} minibatches, clipping at {o.ClipTheta}{held}");
+    }
+
+    // A model file the run will write, checked before any training; null when not given or declined (-Confirm).
     private string? Writable(string? path, string action)
     {
         if (path is null) return null;
@@ -191,29 +230,62 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         return ShouldProcess(full, action) ? full : null;
     }
 
-    private TrainingOptions Options(RnnModel model)
+    private bool Stated(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
+
+    private T Stated<T>(string parameter, T value, T otherwise) => Stated(parameter) ? value : otherwise;
+
+    /// <summary>
+    /// What this run trains with: each setting the user stated, and for the rest the model's own last training
+    /// (a new model's are the book's), so that a resumed model goes on as it was trained.
+    /// </summary>
+    private TrainingOptions Options(RnnModel model, LyricsCorpus corpus)
     {
-        // The book's prefixes are only a default: leave out those a corpus of other lyrics cannot continue.
-        var prefixes = MyInvocation.BoundParameters.ContainsKey(nameof(SamplePrefix))
-            ? SamplePrefix
-            : SamplePrefix.Where(p => model.Vocabulary.Missing(p).Count == 0).ToArray();
-        foreach (var prefix in prefixes) Predictor.CheckPrefix(model.Vocabulary, prefix);
-        return new TrainingOptions
+        var last = model.LastTraining ?? TrainingOptions.Book;
+        var optimizer = Stated(nameof(Optimizer), Optimizer, last.Optimizer);
+        // Another optimizer starts from its own default step size unless one is given.
+        var learningRate = Stated(nameof(LearningRate), LearningRate, optimizer == last.Optimizer ? last.LearningRate : null);
+        var fraction = Stated(nameof(ValidationFraction), ValidationFraction, ValidationCorpus is null ? last.ValidationFraction : null);
+        bool validates = fraction is not null || ValidationCorpus is not null;
+        return last with
         {
-            Epochs = Epochs,
-            NumSteps = NumSteps,
-            BatchSize = BatchSize,
-            Optimizer = Optimizer,
-            LearningRate = LearningRate,
-            ClipTheta = ClipTheta,
-            Sampling = Sampling,
-            ReportEvery = ReportEvery,
-            SampleLength = SampleLength,
-            SamplePrefixes = prefixes,
-            Seed = Seed,
-            ThreadCount = ThreadCount,
-            ValidationFraction = ValidationFraction,
-            Patience = Patience,
+            Epochs = Stated(nameof(Epochs), Epochs, last.Epochs),
+            NumSteps = Stated(nameof(NumSteps), NumSteps, last.NumSteps),
+            BatchSize = Stated(nameof(BatchSize), BatchSize, last.BatchSize),
+            Optimizer = optimizer,
+            LearningRate = learningRate,
+            ClipTheta = Stated(nameof(ClipTheta), ClipTheta, last.ClipTheta),
+            Sampling = Stated(nameof(Sampling), Sampling, last.Sampling),
+            ReportEvery = Stated(nameof(ReportEvery), ReportEvery, last.ReportEvery),
+            SampleLength = Stated(nameof(SampleLength), SampleLength, last.SampleLength),
+            SamplePrefixes = Prefixes(model, corpus, last.SamplePrefixes),
+            Seed = Stated(nameof(Seed), Seed, last.Seed),
+            ThreadCount = Threads(Stated(nameof(ThreadCount), ThreadCount, last.ThreadCount)),
+            ValidationFraction = fraction,
+            Patience = Stated(nameof(Patience), Patience, validates ? last.Patience : null),
         };
+    }
+
+    private IReadOnlyList<string> Prefixes(RnnModel model, LyricsCorpus corpus, IReadOnlyList<string> remembered)
+    {
+        if (Stated(nameof(SamplePrefix)))
+        {
+            foreach (var prefix in SamplePrefix) Predictor.CheckPrefix(model.Vocabulary, prefix);
+            return SamplePrefix;
+        }
+        // Prefixes the user did not choose only report: drop those this vocabulary cannot continue, and when none is
+        // left (lyrics in another language) report from the corpus's own first characters.
+        var usable = remembered.Where(p => model.Vocabulary.Missing(p).Count == 0).ToArray();
+        if (usable.Length > 0 || remembered.Count == 0) return usable;
+        string own = string.Concat(LyricsCorpus.Characters(corpus.Text.TrimStart()).Take(2));
+        if (own.Length == 0 || model.Vocabulary.Missing(own).Count > 0) return usable;
+        WriteVerbose($"The corpus has no character of the report prefixes {string.Join(", ", remembered)}: the reports continue '{own}', its first characters.");
+        return new[] { own };
+    }
+
+    private int? Threads(int? requested)
+    {
+        if (requested is not int threads || threads <= Environment.ProcessorCount) return requested;
+        WriteWarning($"-ThreadCount {threads} is more than this machine's {Environment.ProcessorCount} processors, which only slows libtorch down: using {Environment.ProcessorCount}.");
+        return Environment.ProcessorCount;
     }
 }

@@ -53,7 +53,8 @@ internal sealed class TrainingProgress
         epochWatch.Restart();
 
         var tags = new[] { "PSCharRnn", "TrainingReport" };
-        if (epoch.StoppedBecause is not null) cmdlet.WriteInformation($"epoch {epoch.Epoch}: stopping, {epoch.StoppedBecause}", tags);
+        // A stop before -Epochs changes what the user gets back: say so where it shows by default.
+        if (epoch.StoppedBecause is not null) cmdlet.WriteWarning($"Training stopped after epoch {epoch.Epoch}: {epoch.StoppedBecause}.");
         if (epoch.Samples.Count == 0 && (options.ReportEvery == 0 || run % options.ReportEvery != 0)) return;
         cmdlet.WriteInformation(epoch.ReportLine, tags);
         foreach (var sample in epoch.Samples) cmdlet.WriteInformation($" - {sample}", tags);

@@ -54,6 +54,7 @@ public sealed class RnnModel : IDisposable
 
     private static Dictionary<string, Tensor> Initialise(ModelDescription description, long? seed, Device device, ScalarType dtype)
     {
+        MemoryBudget.EnsureModelFits(description);
         Native.TorchRuntime.EnsureLoaded();
         using var generator = seed is null ? null : new Generator((ulong)seed.Value);
         return description.Parameters.ToDictionary(spec => spec.Name, spec =>
@@ -113,6 +114,9 @@ public sealed class RnnModel : IDisposable
     public int EpochsTrained => History.Count == 0 ? 0 : History[^1].Epoch;
 
     public double? Perplexity => History.Count == 0 ? null : History[^1].Perplexity;
+
+    /// <summary>Why the last training run ended before its -Epochs (e.g. -Patience); null when it ran them all.</summary>
+    public string? StoppedBecause => History.Count == 0 ? null : History[^1].StoppedBecause;
 
     public RecurrentState InitialState(long batchSize) => RecurrentState.Zeros(Description, batchSize, W_hq.dtype, Device);
 

@@ -16,6 +16,11 @@ public sealed record ModelSettings
     public RnnModel Create(Vocabulary vocabulary, long? seed, Device device) =>
         new(vocabulary, new ModelDescription(Cell, vocabulary.Count, HiddenSize, NumLayers), seed, device) { Dropout = Dropout };
 
+    /// <summary>A warning when <paramref name="dropout"/> would be stored but do nothing: it applies between stacked layers only.</summary>
+    public static string? IneffectiveDropout(int numLayers, double dropout) => dropout > 0 && numLayers == 1
+        ? $"-Dropout {dropout} has no effect on a model of one layer: dropout applies between stacked layers. Give -NumLayers 2 or more to use it."
+        : null;
+
     /// <summary>A model's structure is fixed: naming another cell type or layer count for it is an error, not a silent rebuild.</summary>
     public static void CheckStructure(RnnModel model, CellType? cell, int? numLayers)
     {

@@ -55,6 +55,7 @@ public sealed class Trainer
             LearningRate = options.LearningRate ?? ModelOptimizer.DefaultLearningRate(options.Optimizer),
         };
         sampler = MinibatchSampler.Create(Options.Sampling, indices, Options.BatchSize, Options.NumSteps, Options.Seed!.Value);
+        TrainingMemory.Ensure(model.Description, Options, indices.Length);
     }
 
     /// <summary>The options in force, with the seed and learning rate chosen when none was given (so a run can be repeated).</summary>
@@ -73,6 +74,12 @@ public sealed class Trainer
     }
 
     private readonly string? bestModelPath;
+
+    /// <summary>
+    /// Called, on the training thread, when a checkpoint or best-model file cannot be written (a full disk, say):
+    /// training goes on with the model in memory and the next checkpoint tries again. Null: the failure stops training.
+    /// </summary>
+    public Action<PSCharRnnException>? SaveFailed { get; init; }
 
     /// <summary>Called after every epoch, on the training thread: (epoch index within this run, record).</summary>
     public Action<int, EpochRecord>? EpochCompleted { get; set; }
@@ -109,7 +116,7 @@ public sealed class Trainer
                 }
                 model.History.Add(record);
                 bool last = run == Options.Epochs || record.StoppedBecause is not null;
-                if (Checkpoint?.IsDue(run, last) == true) ModelFile.Save(model, Checkpoint.Path);
+                if (Checkpoint?.IsDue(run, last) == true) Save(Checkpoint.Path);
                 EpochCompleted?.Invoke(run, record);
                 if (record.StoppedBecause is not null) break;
             }
@@ -117,7 +124,7 @@ public sealed class Trainer
         catch (Exception ex) when (Checkpoint is not null && (ex is OperationCanceledException || cancel.IsCancellationRequested))
         {
             // Stopped (the host may also stop us by failing a write to its pipeline): keep every whole epoch learned.
-            ModelFile.Save(model, Checkpoint.Path);
+            Save(Checkpoint.Path);
             throw;
         }
     }
@@ -194,11 +201,23 @@ public sealed class Trainer
         model.History.Add(record);
         try
         {
-            ModelFile.Save(model, path);
+            Save(path);
         }
         finally
         {
             model.History.RemoveAt(model.History.Count - 1);
+        }
+    }
+
+    private void Save(string path)
+    {
+        try
+        {
+            ModelFile.Save(model, path);
+        }
+        catch (PSCharRnnException ex) when (ex.ErrorId == ModelFile.WriteFailedId && SaveFailed is not null)
+        {
+            SaveFailed(ex);
         }
     }
 

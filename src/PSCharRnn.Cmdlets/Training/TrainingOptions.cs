@@ -3,6 +3,9 @@ namespace PSCharRnn.Training;
 /// <summary>The book's hyperparameters for section 6.4, as defaults.</summary>
 public sealed record TrainingOptions
 {
+    /// <summary>The book's settings: what a new model trains with when nothing else is said.</summary>
+    public static readonly TrainingOptions Book = new();
+
     public int Epochs { get; init; } = 250;
     public int NumSteps { get; init; } = 35;
     public int BatchSize { get; init; } = 32;
