@@ -99,12 +99,60 @@ Describe 'Import-RnnModel rejects bad files without returning anything' {
         Write-Header "$TestDrive/newer.safetensors" '{"__metadata__":{"format":"pscharrnn","format_version":"3"}}'
         { Import-RnnModel -Path "$TestDrive/newer.safetensors" -ErrorAction Stop } | Should -Throw -ErrorId 'ModelFileNewerFormat*'
     }
+    It 'a file whose weights hold NaN or infinity, naming the tensor' -ForEach @(
+        @{ Tensor = 'W_hq'; Value = [float]::NaN }
+        @{ Tensor = 'layers.0.W_hh'; Value = [float]::PositiveInfinity }
+    ) {
+        $length = [BitConverter]::ToUInt64($goodBytes, 0)
+        $header = [Text.Encoding]::UTF8.GetString($goodBytes, 8, $length) | ConvertFrom-Json -AsHashtable
+        $bytes = $goodBytes.Clone()
+        [BitConverter]::GetBytes($Value).CopyTo($bytes, 8 + $length + $header[$Tensor].data_offsets[0] + 8)
+        [IO.File]::WriteAllBytes("$TestDrive/nan.safetensors", $bytes)
+        $err = { Import-RnnModel -Path "$TestDrive/nan.safetensors" -ErrorAction Stop } | Should -Throw -ErrorId 'ModelFileCorrupt*' -PassThru
+        $err.Exception.Message | Should -Match ([regex]::Escape("'$Tensor'"))
+        $err.Exception.Message | Should -Match 'NaN or infinite'
+    }
+    It 'a file it may not read: PermissionDenied, naming it' {
+        Copy-Item $good "$TestDrive/secret.safetensors"
+        Set-Content -Path "$TestDrive/unreadable.ps1" -Value @"
+Import-Module '$PSScriptRoot/../PSCharRnn.psd1'
+try { Import-RnnModel -Path '$TestDrive/secret.safetensors' -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `$_.CategoryInfo.Category; `$_.TargetObject }
+"@
+        $output = Invoke-Unprivileged "$TestDrive/unreadable.ps1" -Unreadable "$TestDrive/secret.safetensors"
+        $output[0] | Should -BeLike 'ModelFileAccessDenied*'
+        $output[1] | Should -Be 'PermissionDenied'
+        $output[2] | Should -Be "$TestDrive/secret.safetensors"
+    }
     It 'tensors whose shapes disagree with the vocabulary and hidden size' {
         $length = [BitConverter]::ToUInt64($goodBytes, 0)
         $json = [Text.Encoding]::UTF8.GetString($goodBytes, 8, $length).Replace('"hidden_size":"16"', '"hidden_size":"17"')
         Write-Header "$TestDrive/shape.safetensors" $json $goodBytes[(8 + $length)..($goodBytes.Length - 1)]
         $err = { Import-RnnModel -Path "$TestDrive/shape.safetensors" -ErrorAction Stop } | Should -Throw -ErrorId 'ModelFileShapeMismatch*' -PassThru
         $err.Exception.Message | Should -Match 'W_xh'
+    }
+}
+
+Describe 'Ctrl+C during a long write' {
+    It 'stops writing a large model at once and leaves the earlier file as it was' {
+        $path = "$TestDrive/large.safetensors"
+        $model | Export-RnnModel -Path $path
+        $before = (Get-FileHash $path).Hash
+        $ps = [powershell]::Create()
+        try {
+            # About 430 MB of weights: seconds to write, so the stop lands while the temporary file grows.
+            $null = $ps.AddScript("Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; New-RnnModel -Vocabulary a, b -CellType LSTM -NumLayers 2 -HiddenSize 3000 | Export-RnnModel -Path '$path'")
+            $async = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(120)
+            while (-not (Get-ChildItem -Force $TestDrive -Filter '.large.safetensors.*.tmp')) {
+                if ([DateTime]::UtcNow -gt $deadline -or $async.IsCompleted) { throw "The export never started writing: $($ps.Streams.Error)" }
+                Start-Sleep -Milliseconds 5
+            }
+            $ps.Stop()
+            { $ps.EndInvoke($async) } | Should -Throw
+        }
+        finally { $ps.Dispose() }
+        (Get-FileHash $path).Hash | Should -Be $before -Because 'a stopped write keeps the old file'
+        Get-ChildItem -Force $TestDrive -Filter '.large.safetensors.*.tmp' | Should -BeNullOrEmpty
     }
 }
 

@@ -135,4 +135,19 @@ function Get-ReadmeBlock([string] $Path) {
     }
 }
 
+
+# Runs a script in a new pwsh process that may not read $Unreadable (made mode 000): as root, by dropping the
+# capabilities that let root read any file; otherwise the mode alone denies it. Returns the script's output.
+function Invoke-Unprivileged([string] $File, [string] $Unreadable) {
+    & chmod 000 $Unreadable
+    try {
+        if ((& id -u) -eq '0') {
+            $drop = '-dac_override,-dac_read_search'
+            & setpriv "--bounding-set=$drop" "--inh-caps=$drop" dotnet "$PSHOME/pwsh.dll" -NoProfile -NonInteractive -File $File
+        }
+        else { Invoke-ChildPwsh -File $File }
+    }
+    finally { & chmod 644 $Unreadable }
+}
+
 Export-ModuleMember -Function *

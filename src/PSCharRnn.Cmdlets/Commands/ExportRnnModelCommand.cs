@@ -21,7 +21,7 @@ public sealed class ExportRnnModelCommand : OutputFileCmdlet
     {
         string path = PrepareTarget(ModelFile.CheckWritable, "ModelFileExists", "ModelFileReadOnly");
         if (!ShouldProcess(path, $"Save the {Model.CellType} model ({Model.EpochsTrained} epochs trained)")) return;
-        ModelFile.Save(Model, path);
+        ModelFile.Save(Model, path, Cancellation);
         if (PassThru) WriteObject(Model);
     });
 }

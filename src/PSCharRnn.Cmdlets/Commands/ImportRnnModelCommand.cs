@@ -12,5 +12,5 @@ public sealed class ImportRnnModelCommand : FilePathCmdlet
 
     /// <summary>A bad file is reported on its own (non-terminating); the other files still load.</summary>
     protected override void ProcessRecord() =>
-        ForEachFile("ModelFileNotFound", stopOnError: false, file => WriteObject(ModelFile.Load(file)));
+        ForEachFile("ModelFileNotFound", stopOnError: false, file => WriteObject(ModelFile.Load(file, Cancellation)));
 }

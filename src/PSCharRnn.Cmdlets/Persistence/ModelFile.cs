@@ -38,8 +38,15 @@ public static class ModelFile
     /// <summary>Fails early, with <see cref="WriteFailedId"/>, when a model could not be written at <paramref name="path"/>.</summary>
     public static string CheckWritable(string path) => AtomicFile.CheckWritable(path, WriteFailedId);
 
-    public static void Save(RnnModel model, string path)
+    /// <summary>Writes the model atomically; <paramref name="cancel"/> (Ctrl+C) stops it with the earlier file left as it was.</summary>
+    public static void Save(RnnModel model, string path, CancellationToken cancel = default)
     {
+        SafetensorsFile.Entry Entry(string name, Tensor value)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var values = value.detach().to(ScalarType.Float32).cpu().contiguous();
+            return new SafetensorsFile.Entry(name, value.shape, values.data<float>().ToArray());
+        }
         var tensors = model.NamedParameters.Select(p => Entry(p.Name, p.Value)).ToList();
         if (model.Optimizer is { } optimizer)
             for (int i = 0; i < model.NamedParameters.Count; i++)
@@ -59,17 +66,12 @@ public static class ModelFile
             ["history"] = JsonSerializer.Serialize(model.History, Json),
             ["optimizer"] = JsonSerializer.Serialize(model.Optimizer is { } o ? new OptimizerMetadata(o.Kind, o.LearningRate, o.StepCount) : null, Json),
         };
-        AtomicFile.Write(path, WriteFailedId, stream => SafetensorsFile.Write(stream, tensors, metadata));
+        AtomicFile.Write(path, WriteFailedId, stream => SafetensorsFile.Write(stream, tensors, metadata, cancel));
         model.Path = Path.GetFullPath(path);
     }
 
-    private static SafetensorsFile.Entry Entry(string name, Tensor value)
-    {
-        using var values = value.detach().to(ScalarType.Float32).cpu().contiguous();
-        return new SafetensorsFile.Entry(name, value.shape, values.data<float>().ToArray());
-    }
-
-    public static RnnModel Load(string path)
+    /// <summary>Reads a model; <paramref name="cancel"/> (Ctrl+C) stops a long read.</summary>
+    public static RnnModel Load(string path, CancellationToken cancel = default)
     {
         if (!File.Exists(path))
             throw new PSCharRnnException("ModelFileNotFound", ErrorCategory.ObjectNotFound, path, $"Cannot find the model file '{path}'.");
@@ -77,12 +79,26 @@ public static class ModelFile
         IReadOnlyDictionary<string, SafetensorsFile.Entry> tensors;
         try
         {
-            (metadata, tensors) = SafetensorsFile.Read(File.ReadAllBytes(path));
+            (metadata, tensors) = SafetensorsFile.Read(SlicedFile.ReadAllBytes(path, cancel), cancel);
         }
         catch (InvalidDataException ex)
         {
             throw Corrupt(path, ex.Message, ex);
         }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new PSCharRnnException("ModelFileAccessDenied", ErrorCategory.PermissionDenied, path,
+                $"Cannot read the model file '{path}': permission denied.", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new PSCharRnnException("ModelFileUnreadable", ErrorCategory.ReadError, path, $"Cannot read the model file '{path}': {ex.Message}", ex);
+        }
+        // A NaN or infinite weight loads silently and then writes blanks or nonsense; this module never saves one
+        // (a diverged epoch is rolled back first), so such a file was damaged or made elsewhere.
+        foreach (var (name, entry) in tensors)
+            if (!AllFinite(entry.Data))
+                throw Corrupt(path, $"the tensor '{name}' holds NaN or infinite values");
 
         if (!metadata.TryGetValue("format", out var format) || format != FormatName)
             throw new PSCharRnnException("ModelFileForeign", ErrorCategory.InvalidData, path,
@@ -173,6 +189,13 @@ public static class ModelFile
             }
         }
         return optimizer;
+    }
+
+    private static bool AllFinite(float[] values)
+    {
+        foreach (float v in values)
+            if (!float.IsFinite(v)) return false;
+        return true;
     }
 
     private static PSCharRnnException Corrupt(string path, string reason, Exception? inner = null) =>

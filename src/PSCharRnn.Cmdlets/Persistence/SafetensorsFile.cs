@@ -17,7 +17,10 @@ public static class SafetensorsFile
 
     public sealed record Entry(string Name, long[] Shape, float[] Data);
 
-    public static void Write(Stream stream, IReadOnlyList<Entry> tensors, IReadOnlyDictionary<string, string> metadata)
+    // Large tensors move in slices, so that Ctrl+C is honoured within a big file (hundreds of megabytes).
+    private const int SliceFloats = 1 << 20;
+
+    public static void Write(Stream stream, IReadOnlyList<Entry> tensors, IReadOnlyDictionary<string, string> metadata, CancellationToken cancel = default)
     {
         var header = new JsonObject { ["__metadata__"] = new JsonObject(metadata.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)m.Value))) };
         long offset = 0;
@@ -40,17 +43,20 @@ public static class SafetensorsFile
         stream.Write(length);
         stream.Write(json);
         for (int i = 0; i < padding; i++) stream.WriteByte((byte)' ');
+        var slice = new byte[SliceFloats * sizeof(float)];
         foreach (var t in tensors)
-        {
-            var data = new byte[t.Data.Length * sizeof(float)];
-            for (int i = 0; i < t.Data.Length; i++)
-                BinaryPrimitives.WriteSingleLittleEndian(data.AsSpan(i * sizeof(float)), t.Data[i]);
-            stream.Write(data);
-        }
+            for (int start = 0; start < t.Data.Length; start += SliceFloats)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var values = t.Data.AsSpan(start, Math.Min(SliceFloats, t.Data.Length - start));
+                for (int i = 0; i < values.Length; i++)
+                    BinaryPrimitives.WriteSingleLittleEndian(slice.AsSpan(i * sizeof(float)), values[i]);
+                stream.Write(slice, 0, values.Length * sizeof(float));
+            }
     }
 
     /// <summary>Reads metadata and tensors, or throws <see cref="InvalidDataException"/> saying what is wrong.</summary>
-    public static (IReadOnlyDictionary<string, string> Metadata, IReadOnlyDictionary<string, Entry> Tensors) Read(byte[] file)
+    public static (IReadOnlyDictionary<string, string> Metadata, IReadOnlyDictionary<string, Entry> Tensors) Read(byte[] file, CancellationToken cancel = default)
     {
         if (file.Length < 8) throw new InvalidDataException($"the file has {file.Length} bytes, fewer than a safetensors header length");
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(file);
@@ -77,12 +83,12 @@ public static class SafetensorsFile
                     metadata[key] = value?.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : throw new InvalidDataException($"metadata '{key}' is not a string");
                 continue;
             }
-            tensors[name] = ReadTensor(name, node, file, dataStart);
+            tensors[name] = ReadTensor(name, node, file, dataStart, cancel);
         }
         return (metadata, tensors);
     }
 
-    private static Entry ReadTensor(string name, JsonNode? node, byte[] file, long dataStart)
+    private static Entry ReadTensor(string name, JsonNode? node, byte[] file, long dataStart, CancellationToken cancel)
     {
         try
         {
@@ -95,7 +101,11 @@ public static class SafetensorsFile
                 throw new InvalidDataException($"tensor '{name}' has data offsets [{string.Join(", ", offsets)}] that do not fit its shape or the file (truncated?)");
             var data = new float[count];
             var bytes = file.AsSpan((int)(dataStart + offsets[0]), (int)(count * sizeof(float)));
-            for (int i = 0; i < data.Length; i++) data[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(i * sizeof(float))..]);
+            for (int i = 0; i < data.Length; i++)
+            {
+                if (i % SliceFloats == 0) cancel.ThrowIfCancellationRequested();
+                data[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(i * sizeof(float))..]);
+            }
             return new Entry(name, shape, data);
         }
         catch (Exception ex) when (ex is NullReferenceException or InvalidOperationException or FormatException or OverflowException)
