@@ -30,10 +30,10 @@ Describe 'Import-LyricsCorpus with no arguments (the book corpus)' {
 }
 
 Describe 'Import-LyricsCorpus -Path' {
-    It 'reads a whole .txt file, each of CR and LF becoming a space' {
-        $file = New-TextFile "$TestDrive/a.txt" "一二`r`n三"
+    It 'reads a whole .txt file, a line break (LF, CR or CRLF) becoming one space' {
+        $file = New-TextFile "$TestDrive/a.txt" "一二`r`n三`r"
         $corpus = Import-LyricsCorpus -Path $file
-        $corpus.Text | Should -BeExactly '一二  三'
+        $corpus.Text | Should -BeExactly '一二 三 '
         $corpus.Length | Should -Be 5
         $corpus.VocabularySize | Should -Be 4
     }
@@ -65,7 +65,7 @@ Describe 'Import-LyricsCorpus -Path' {
     }
     It 'says a folder has no .txt file' {
         New-Item -ItemType Directory "$TestDrive/emptyfolder" | Out-Null
-        $err = { Import-LyricsCorpus -Path "$TestDrive/emptyfolder" } | Should -Throw -ErrorId 'CorpusFileNotFound*' -PassThru
+        $err = { Import-LyricsCorpus -Path "$TestDrive/emptyfolder" -ErrorAction Stop } | Should -Throw -ErrorId 'CorpusFileNotFound*' -PassThru
         $err.Exception.Message | Should -Match 'is a folder with no \*\.txt file'
     }
     It 'previews a text that starts with blanks, white space collapsed' {
@@ -82,8 +82,8 @@ Describe 'Import-LyricsCorpus -Path' {
 
 Describe 'Import-LyricsCorpus errors' {
     It 'names a missing file' {
-        { Import-LyricsCorpus -Path "$TestDrive/nope.txt" } | Should -Throw -ErrorId 'CorpusFileNotFound*'
-        { Import-LyricsCorpus -LiteralPath "$TestDrive/nope.txt" } | Should -Throw -ErrorId 'CorpusFileNotFound*'
+        { Import-LyricsCorpus -Path "$TestDrive/nope.txt" -ErrorAction Stop } | Should -Throw -ErrorId 'CorpusFileNotFound*'
+        { Import-LyricsCorpus -LiteralPath "$TestDrive/nope.txt" -ErrorAction Stop } | Should -Throw -ErrorId 'CorpusFileNotFound*'
     }
     It 'rejects an empty text' {
         $file = New-TextFile "$TestDrive/empty.txt" ''
@@ -92,15 +92,15 @@ Describe 'Import-LyricsCorpus errors' {
     It 'rejects a zip without a .txt entry' {
         $file = New-TextFile "$TestDrive/nozip/data.csv" 'a,b'
         Compress-Archive -Path $file -DestinationPath "$TestDrive/notext.zip" -Force
-        { Import-LyricsCorpus -Path "$TestDrive/notext.zip" } | Should -Throw -ErrorId 'CorpusZipHasNoText*'
+        { Import-LyricsCorpus -Path "$TestDrive/notext.zip" -ErrorAction Stop } | Should -Throw -ErrorId 'CorpusZipHasNoText*'
     }
     It 'rejects a file that is not a zip archive' {
         $file = New-TextFile "$TestDrive/fake.zip" 'not a zip'
-        { Import-LyricsCorpus -Path $file } | Should -Throw -ErrorId 'CorpusZipInvalid*'
+        { Import-LyricsCorpus -Path $file -ErrorAction Stop } | Should -Throw -ErrorId 'CorpusZipInvalid*'
     }
     It 'names the file and byte offset of invalid UTF-8' {
         [IO.File]::WriteAllBytes("$TestDrive/bad.txt", [byte[]](0x61, 0x62, 0xE4, 0xB8, 0x41, 0x63))
-        $err = { Import-LyricsCorpus -Path "$TestDrive/bad.txt" } | Should -Throw -ErrorId 'CorpusInvalidUtf8*' -PassThru
+        $err = { Import-LyricsCorpus -Path "$TestDrive/bad.txt" -ErrorAction Stop } | Should -Throw -ErrorId 'CorpusInvalidUtf8*' -PassThru
         $err.Exception.Message | Should -Match 'bad\.txt'
         $err.Exception.Message | Should -Match 'byte offset 2'
         $err.CategoryInfo.Category | Should -Be 'InvalidData'
@@ -110,4 +110,62 @@ Describe 'Import-LyricsCorpus errors' {
         $file = New-TextFile "$TestDrive/c.txt" 'abc'
         { Import-LyricsCorpus -Path $file -MaxChars 1 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
     }
+    It 'rejects a text of only white space' {
+        $file = New-TextFile "$TestDrive/blanks.txt" "  `n`t `r`n  "
+        $err = { Import-LyricsCorpus -Path $file } | Should -Throw -ErrorId 'CorpusEmpty*' -PassThru
+        $err.Exception.Message | Should -Match 'only white space'
+    }
+    It 'says a file it may not read is PermissionDenied, naming it' {
+        $file = New-TextFile "$TestDrive/locked/secret.txt" 'abc'
+        Set-Content -Path "$TestDrive/locked/test.ps1" -Value @"
+Import-Module '$PSScriptRoot/../PSCharRnn.psd1'
+try { Import-LyricsCorpus -Path '$file' -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `$_.CategoryInfo.Category; `$_.TargetObject }
+"@
+        $output = Invoke-Unprivileged "$TestDrive/locked/test.ps1" -Unreadable $file
+        $output[0] | Should -BeLike 'CorpusFileAccessDenied*'
+        $output[1] | Should -Be 'PermissionDenied'
+        $output[2] | Should -Be $file
+    }
+    It 'goes on past a bad file among many: that one is an error of its own, the others make the corpus' {
+        New-TextFile "$TestDrive/many/1.txt" 'abc' | Out-Null
+        [IO.File]::WriteAllBytes("$TestDrive/many/2.txt", [byte[]](0x61, 0xFF, 0x62))
+        New-TextFile "$TestDrive/many/3.txt" 'xyz' | Out-Null
+        $corpus = Import-LyricsCorpus -Path "$TestDrive/many/*.txt" -ErrorVariable bad -ErrorAction SilentlyContinue
+        $corpus.Text | Should -BeExactly 'abc xyz'
+        $bad.Count | Should -Be 1
+        $bad[0].FullyQualifiedErrorId | Should -BeLike 'CorpusInvalidUtf8*'
+        $bad[0].TargetObject | Should -BeLike '*2.txt'
+    }
 }
+
+Describe 'Import-LyricsCorpus reads what Windows writes' {
+    It 'reads UTF-16 with a byte-order mark, little- and big-endian' {
+        [IO.File]::WriteAllText("$TestDrive/le.txt", "不分开`r`n我想", [Text.UnicodeEncoding]::new($false, $true))
+        [IO.File]::WriteAllText("$TestDrive/be.txt", "不分开`r`n我想", [Text.UnicodeEncoding]::new($true, $true))
+        (Import-LyricsCorpus -Path "$TestDrive/le.txt").Text | Should -BeExactly '不分开 我想'
+        (Import-LyricsCorpus -Path "$TestDrive/be.txt").Text | Should -BeExactly '不分开 我想'
+    }
+    It 'says a text without a byte-order mark looks like UTF-16, and how to convert it' {
+        [IO.File]::WriteAllBytes("$TestDrive/nobom.txt", [Text.Encoding]::Unicode.GetBytes('hello, lyrics'))
+        $err = { Import-LyricsCorpus -Path "$TestDrive/nobom.txt" -ErrorAction Stop } | Should -Throw -ErrorId 'CorpusLooksLikeUtf16*' -PassThru
+        $err.Exception.Message | Should -Match 'looks like UTF-16'
+        $err.Exception.Message | Should -Match 'Set-Content -Encoding utf8'
+    }
+    It 'makes a Windows line break (CRLF) one space, as the book makes a line break one space' {
+        $file = New-TextFile "$TestDrive/crlf.txt" "ab`r`ncd`ne`rf"
+        (Import-LyricsCorpus -Path $file).Text | Should -BeExactly 'ab cd e f'
+        (Import-LyricsCorpus -Path $file -MaxChars 4).Text | Should -BeExactly 'ab c' -Because 'a CRLF counts as one character'
+    }
+    It 'shows progress while it reads a large text' {
+        $file = New-TextFile "$TestDrive/large.txt" ('我想要你 陪在我身边' * 500000)
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; Import-LyricsCorpus -Path '$file'")
+            $corpus = $ps.Invoke()
+            $corpus[0].Length | Should -Be 5000000
+            @($ps.Streams.Progress | Where-Object Activity -eq 'Importing lyrics' | Where-Object StatusDescription -like 'Reading large.txt*').Count | Should -BeGreaterThan 1
+        }
+        finally { $ps.Dispose() }
+    }
+}
+

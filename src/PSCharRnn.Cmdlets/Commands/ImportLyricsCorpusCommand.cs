@@ -9,7 +9,7 @@ public sealed class ImportLyricsCorpusCommand : FilePathCmdlet
 {
     private const string BookSet = "Book";
 
-    private readonly List<string> files = new();
+    private readonly List<(string Source, string Text)> texts = new();
 
     /// <summary>Keep only the first N characters (the book keeps 10,000; files are taken whole by default).</summary>
     [Parameter]
@@ -23,9 +23,10 @@ public sealed class ImportLyricsCorpusCommand : FilePathCmdlet
 
     protected override string FolderFilter => "*.txt";
 
+    /// <summary>A file that cannot be read is reported on its own (non-terminating); the other files still make the corpus.</summary>
     protected override void ProcessRecord()
     {
-        if (ParameterSetName != BookSet) ForEachFile("CorpusFileNotFound", stopOnError: true, files.Add);
+        if (ParameterSetName != BookSet) ForEachFile("CorpusFileNotFound", stopOnError: false, file => texts.Add((file, Read(file))));
     }
 
     protected override void EndProcessing()
@@ -37,12 +38,47 @@ public sealed class ImportLyricsCorpusCommand : FilePathCmdlet
             {
                 string? archive = BookCorpus.Find() ?? DownloadBookCorpus();
                 if (archive is null) return;
-                files.Add(archive);
+                texts.Add((archive, Read(archive)));
                 maxChars ??= CorpusReader.BookLength;
             }
-            WriteVerbose($"Reading {string.Join(", ", files)}");
-            WriteObject(CorpusReader.Read(files, maxChars));
+            if (texts.Count == 0) return;            // every file was reported as an error
+            var progress = new ProgressRecord(3, "Importing lyrics", "Building the vocabulary and the index sequence") { PercentComplete = -1 };
+            bool large = texts.Sum(t => (long)t.Text.Length) > LargeText;
+            if (large) WriteProgress(progress);
+            var corpus = CorpusReader.Combine(texts, maxChars, Cancellation);
+            if (large)
+            {
+                progress.RecordType = ProgressRecordType.Completed;
+                WriteProgress(progress);
+            }
+            WriteObject(corpus);
         });
+    }
+
+    // Texts above this many characters show their progress: reading them takes seconds.
+    private const long LargeText = 1 << 22;
+
+    private string Read(string file)
+    {
+        WriteVerbose($"Reading {file}");
+        var record = new ProgressRecord(3, "Importing lyrics", file);
+        bool shown = false;
+        string text = CorpusReader.ReadFile(file, Cancellation, (path, done, total) =>
+        {
+            if (total < LargeText) return;
+            record = new ProgressRecord(3, "Importing lyrics", $"Reading {System.IO.Path.GetFileName(path)}: {done >> 20:N0} of {total >> 20:N0} MB")
+            {
+                PercentComplete = (int)(100 * done / total),
+            };
+            WriteProgress(record);
+            shown = true;
+        });
+        if (shown)
+        {
+            record.RecordType = ProgressRecordType.Completed;
+            WriteProgress(record);
+        }
+        return text;
     }
 
     private string? DownloadBookCorpus()

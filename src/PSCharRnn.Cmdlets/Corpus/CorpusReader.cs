@@ -1,8 +1,6 @@
-using System.Buffers;
 using System.IO.Compression;
 using System.Management.Automation;
-using System.Text;
-using System.Text.Unicode;
+using PSCharRnn.Persistence;
 
 namespace PSCharRnn.Corpus;
 
@@ -12,49 +10,84 @@ public static class CorpusReader
     /// <summary>The book's cut: the first 10,000 characters of the lyrics.</summary>
     public const int BookLength = 10_000;
 
-    public static LyricsCorpus Read(IReadOnlyList<string> paths, int? maxChars)
+    /// <summary>(file, bytes read, its length): how far a long read has come.</summary>
+    public delegate void ReadProgress(string path, long done, long total);
+
+    /// <summary>One corpus of the texts of <paramref name="paths"/>, read in order.</summary>
+    public static LyricsCorpus Read(IReadOnlyList<string> paths, int? maxChars, CancellationToken cancel = default) =>
+        Combine(paths.Select(p => (p, ReadFile(p, cancel))).ToList(), maxChars, cancel);
+
+    /// <summary>Texts already read, one space between them, normalized as the book does, as one corpus.</summary>
+    public static LyricsCorpus Combine(IReadOnlyList<(string Source, string Text)> parts, int? maxChars, CancellationToken cancel = default)
     {
         if (maxChars is < 2)
             throw new PSCharRnnException("MaxCharsTooSmall", ErrorCategory.InvalidArgument, maxChars,
                 $"MaxChars must be at least 2 (an input and its next character); it was {maxChars}.");
-        var text = new StringBuilder();
-        foreach (var path in paths)
-        {
-            if (text.Length > 0) text.Append(' ');
-            text.Append(ReadFile(path));
-        }
-        string normalized = Normalize(text.ToString(), maxChars);
+        var sources = parts.Select(p => p.Source).ToList();
+        string normalized = Normalize(string.Join(' ', parts.Select(p => p.Text)), maxChars);
+        string named = string.Join(", ", sources);
+        if (normalized.AsSpan().Trim().IsEmpty)
+            throw new PSCharRnnException("CorpusEmpty", ErrorCategory.InvalidData, named,
+                $"The text read from '{named}' is {(normalized.Length == 0 ? "empty" : "only white space")}: there is nothing to learn.");
         if (LyricsCorpus.Characters(normalized).Length < 2)
-            throw new PSCharRnnException("CorpusEmpty", ErrorCategory.InvalidData, string.Join(", ", paths),
-                $"The text read from '{string.Join(", ", paths)}' has fewer than 2 characters: there is nothing to learn.");
-        return new LyricsCorpus(normalized, paths);
+            throw new PSCharRnnException("CorpusEmpty", ErrorCategory.InvalidData, named,
+                $"The text read from '{named}' has fewer than 2 characters: there is nothing to learn.");
+        return new LyricsCorpus(normalized, sources, cancel);
     }
 
-    /// <summary>Line breaks become spaces (the book's replace of '\n' and '\r'), then the first maxChars characters.</summary>
+    /// <summary>
+    /// A line break becomes one space (the book's replace of '\n' and '\r'; a Windows "\r\n" is one break, not two),
+    /// then the first maxChars characters. One pass and one new string, for texts of many megabytes.
+    /// </summary>
     public static string Normalize(string text, int? maxChars)
     {
-        string flat = text.Replace('\n', ' ').Replace('\r', ' ');
-        if (maxChars is null) return flat;
-        int end = 0, taken = 0;
-        foreach (var rune in flat.EnumerateRunes())
+        int end = 0, length = 0;
+        long taken = 0, limit = maxChars ?? long.MaxValue;
+        while (end < text.Length && taken < limit)
         {
-            if (taken++ == maxChars) break;
-            end += rune.Utf16SequenceLength;
+            bool pair = end + 1 < text.Length && ((text[end] == '\r' && text[end + 1] == '\n') || (char.IsHighSurrogate(text[end]) && char.IsLowSurrogate(text[end + 1])));
+            int units = pair ? 2 : 1;
+            length += pair && text[end] == '\r' ? 1 : units;
+            end += units;
+            taken++;
         }
-        return flat[..end];
+        return string.Create(length, (text, end), static (output, state) =>
+        {
+            var (source, stop) = state;
+            int w = 0;
+            for (int r = 0; r < stop; r++)
+            {
+                char c = source[r];
+                if (c == '\r' && r + 1 < stop && source[r + 1] == '\n') r++;
+                output[w++] = c is '\n' or '\r' ? ' ' : c;
+            }
+        });
     }
 
-    public static string ReadFile(string path)
+    /// <summary>The text of a .txt file, or of the .txt entries of a .zip file, decoded strictly.</summary>
+    public static string ReadFile(string path, CancellationToken cancel = default, ReadProgress? progress = null)
     {
         if (!File.Exists(path))
             throw new PSCharRnnException("CorpusFileNotFound", ErrorCategory.ObjectNotFound, path,
                 $"Cannot find the corpus file '{path}'.");
-        return Path.GetExtension(path).Equals(".zip", StringComparison.OrdinalIgnoreCase)
-            ? ReadZip(path)
-            : DecodeStrict(File.ReadAllBytes(path), path);
+        try
+        {
+            return Path.GetExtension(path).Equals(".zip", StringComparison.OrdinalIgnoreCase)
+                ? ReadZip(path, cancel)
+                : TextDecoder.Decode(SlicedFile.ReadAllBytes(path, cancel, (done, total) => progress?.Invoke(path, done, total)), path, cancel);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new PSCharRnnException("CorpusFileAccessDenied", ErrorCategory.PermissionDenied, path,
+                $"Cannot read the corpus file '{path}': permission denied.", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new PSCharRnnException("CorpusFileUnreadable", ErrorCategory.ReadError, path, $"Cannot read the corpus file '{path}': {ex.Message}", ex);
+        }
     }
 
-    private static string ReadZip(string path)
+    private static string ReadZip(string path, CancellationToken cancel)
     {
         ZipArchive archive;
         try
@@ -76,34 +109,12 @@ public static class CorpusReader
                     $"The zip archive '{path}' holds no .txt entry; it has: {string.Join(", ", archive.Entries.Select(e => e.FullName))}.");
             return string.Join(' ', entries.Select(entry =>
             {
+                cancel.ThrowIfCancellationRequested();
                 using var stream = entry.Open();
                 using var buffer = new MemoryStream();
                 stream.CopyTo(buffer);
-                return DecodeStrict(buffer.ToArray(), $"{path}!{entry.FullName}");
+                return TextDecoder.Decode(buffer.ToArray(), $"{path}!{entry.FullName}", cancel);
             }));
-        }
-    }
-
-    /// <summary>UTF-8 without silent replacement: an invalid byte is an error naming the file and offset.</summary>
-    public static string DecodeStrict(byte[] bytes, string source)
-    {
-        ReadOnlySpan<byte> input = bytes;
-        if (input.StartsWith(Encoding.UTF8.Preamble)) input = input[3..];
-        var chars = ArrayPool<char>.Shared.Rent(input.Length + 1);
-        try
-        {
-            var status = Utf8.ToUtf16(input, chars, out int read, out int written, replaceInvalidSequences: false);
-            if (status != OperationStatus.Done)
-            {
-                long offset = read + (bytes.Length - input.Length);
-                throw new PSCharRnnException("CorpusInvalidUtf8", ErrorCategory.InvalidData, source,
-                    $"'{source}' is not valid UTF-8: invalid byte 0x{bytes[offset]:X2} at byte offset {offset}.");
-            }
-            return new string(chars, 0, written);
-        }
-        finally
-        {
-            ArrayPool<char>.Shared.Return(chars);
         }
     }
 }

@@ -5,12 +5,12 @@ namespace PSCharRnn.Corpus;
 /// <summary>A text as the model sees it: a sorted vocabulary of characters and the text as vocabulary indices.</summary>
 public sealed class LyricsCorpus
 {
-    public LyricsCorpus(string text, IEnumerable<string> sources)
+    public LyricsCorpus(string text, IEnumerable<string> sources, CancellationToken cancel = default)
     {
         Text = text;
         Sources = sources.ToArray();
-        Vocabulary = Vocabulary.Of(text);
-        Indices = Vocabulary.Encode(text);
+        Vocabulary = Vocabulary.Of(text, cancel);
+        Indices = Vocabulary.Encode(text, cancel);
     }
 
     public string Text { get; }

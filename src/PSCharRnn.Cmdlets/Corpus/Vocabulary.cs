@@ -28,13 +28,22 @@ public sealed class Vocabulary : IReadOnlyList<string>
     public bool Contains(string character) => indexOfCodePoint.ContainsKey(char.ConvertToUtf32(character, 0));
 
     /// <summary>The text as indices, one per character; -1 for a character this vocabulary lacks.</summary>
-    public int[] Encode(string text)
+    public int[] Encode(string text, CancellationToken cancel = default)
     {
-        var indices = new List<int>(text.Length);
+        // Sized for one index per UTF-16 unit and trimmed only if the text has characters outside the BMP.
+        var indices = new int[text.Length];
+        int count = 0;
         foreach (var rune in text.EnumerateRunes())
-            indices.Add(indexOfCodePoint.TryGetValue(rune.Value, out int index) ? index : -1);
-        return indices.ToArray();
+        {
+            if ((count & CancelCheckMask) == 0) cancel.ThrowIfCancellationRequested();
+            indices[count++] = indexOfCodePoint.TryGetValue(rune.Value, out int index) ? index : -1;
+        }
+        if (count < indices.Length) Array.Resize(ref indices, count);
+        return indices;
     }
+
+    // Long loops over a text look at Ctrl+C once per this many characters (+1).
+    private const int CancelCheckMask = (1 << 20) - 1;
 
     /// <summary>The distinct characters of <paramref name="text"/> that this vocabulary lacks, in order of first use.</summary>
     public IReadOnlyList<string> Missing(string text)
@@ -53,10 +62,18 @@ public sealed class Vocabulary : IReadOnlyList<string>
     public override string ToString() => $"{Count} characters";
 
     /// <summary>The vocabulary of a text, built without a string per character (a corpus may have millions).</summary>
-    public static Vocabulary Of(string text)
+    public static Vocabulary Of(string text, CancellationToken cancel = default)
     {
-        var codePoints = new HashSet<int>();
-        foreach (var rune in text.EnumerateRunes()) codePoints.Add(rune.Value);
-        return new Vocabulary(codePoints.Select(c => new Rune(c).ToString()));
+        var seen = new bool[0x110000];
+        int count = 0;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if ((count++ & CancelCheckMask) == 0) cancel.ThrowIfCancellationRequested();
+            seen[rune.Value] = true;
+        }
+        var characters = new List<string>();
+        for (int c = 0; c < seen.Length; c++)
+            if (seen[c]) characters.Add(new Rune(c).ToString());
+        return new Vocabulary(characters);
     }
 }
