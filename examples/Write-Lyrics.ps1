@@ -5,6 +5,7 @@
         pwsh -NonInteractive -File ./Write-Lyrics.ps1 -ModelPath ~/lyrics/model.safetensors -Prefix 分开, 不分开 -OutputFolder ~/lyrics
 
     A prefix the model cannot continue is reported, the others are still written, and the exit code is 1.
+    Each run appends to the day's file under a heading with the time: a second run the same day keeps the first's lyrics.
 
 .PARAMETER Prefix
     Texts to continue. With pwsh -File an array arrives as one string: commas separate prefixes there too.
@@ -23,13 +24,16 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 # A scheduler writes to a log file: no colour codes in it.
 if ([Console]::IsOutputRedirected -or [Console]::IsErrorRedirected) { $PSStyle.OutputRendering = 'PlainText' }
+function Write-Log([string] $Message) { Write-Information "$(Get-Date -Format o) $Message" -InformationAction Continue }
+trap { Write-Log "failed: $_"; break }
 Import-Module PSCharRnn -ErrorAction SilentlyContinue
 if (-not (Get-Command Get-RnnPrediction -ErrorAction SilentlyContinue)) { Import-Module "$PSScriptRoot/../PSCharRnn.psd1" }
 
 $Prefix = @($Prefix | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
 $model = Import-RnnModel -Path $ModelPath
 New-Item -ItemType Directory -Force $OutputFolder | Out-Null
-$file = Join-Path $OutputFolder ("lyrics-{0:yyyy-MM-dd}.txt" -f (Get-Date))
+$now = Get-Date
+$file = Join-Path $OutputFolder ("lyrics-{0:yyyy-MM-dd}.txt" -f $now)
 $failed = 0
 $lines = foreach ($start in $Prefix) {
     try {
@@ -44,9 +48,10 @@ $lines = foreach ($start in $Prefix) {
     }
     catch {
         $failed++
-        Write-Error -ErrorRecord $_ -ErrorAction Continue
+        Write-Log "prefix '$start' failed ($($_.FullyQualifiedErrorId)): $_"
     }
 }
-$lines | Set-Content -Path $file -Encoding utf8
-Write-Information "Wrote $file ($($Prefix.Count - $failed) of $($Prefix.Count) prefixes)" -InformationAction Continue
+# Appended, never replaced: the day's earlier runs stay in the file.
+@("## $($now.ToString('o')), $(Split-Path -Leaf $ModelPath)", '') + $lines | Add-Content -Path $file -Encoding utf8
+Write-Log "wrote $file ($($Prefix.Count - $failed) of $($Prefix.Count) prefixes)"
 if ($failed) { exit 1 }

@@ -34,6 +34,20 @@ Describe 'The example scripts, run as a scheduler runs them (pwsh -NonInteractiv
         $lines | Should -Contain '# h'
         ($lines | Where-Object { $_ -like 'ab*' }).Count | Should -Be 1
     }
+    It 'Write-Lyrics run twice on one day keeps the first run''s lyrics' {
+        $model = "$TestDrive/twice-model.safetensors"
+        Import-LyricsCorpus -Path $corpusFile | Start-RnnTraining -Epochs 2 -HiddenSize 8 -NumSteps 9 -BatchSize 8 -ReportEvery 0 | Export-RnnModel -Path $model
+        Invoke-ChildPwsh -File "$examples/Write-Lyrics.ps1" -Arguments '-ModelPath', $model, '-Prefix', 'ab', '-OutputFolder', "$TestDrive/twice", '-Count', '1', '-Length', '5' | Out-Null
+        $first = Get-Content (Get-ChildItem "$TestDrive/twice" -Filter 'lyrics-*.txt').FullName
+        Invoke-ChildPwsh -File "$examples/Write-Lyrics.ps1" -Arguments '-ModelPath', $model, '-Prefix', 'h', '-OutputFolder', "$TestDrive/twice", '-Count', '1', '-Length', '5' | Out-Null
+        $file = @(Get-ChildItem "$TestDrive/twice" -Filter 'lyrics-*.txt')
+        $file.Count | Should -Be 1
+        $lines = Get-Content $file[0].FullName
+        $lines[0..($first.Count - 1)] | Should -Be $first -Because 'the morning''s lyrics stay'
+        $lines | Should -Contain '# ab'
+        $lines | Should -Contain '# h'
+        @($lines | Where-Object { $_ -like '## *' }).Count | Should -Be 2
+    }
     It 'Write-Lyrics writes the prefixes it can, reports the one it cannot, exits 1, in plain text' {
         $model = "$TestDrive/partial-model.safetensors"
         Import-LyricsCorpus -Path $corpusFile | Start-RnnTraining -Epochs 1 -HiddenSize 8 -NumSteps 9 -BatchSize 8 -ReportEvery 0 | Export-RnnModel -Path $model

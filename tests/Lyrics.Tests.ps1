@@ -80,6 +80,19 @@ Describe 'Held-out perplexity' {
         $saved.EpochsTrained | Should -Be $bestRecord.Epoch
         $saved.History[-1].ValidationPerplexity | Should -Be $bestRecord.ValidationPerplexity
     }
+    It 'says by default when -Patience stops a run early, and the model says why' {
+        $backwards = New-TextFile "$TestDrive/backwards2.txt" (' hgfedcba' * 20) | Import-LyricsCorpus
+        $m = $corpus | Start-RnnTraining @fast -Epochs 200 -ValidationCorpus $backwards -Patience 2 -WarningVariable warned -WarningAction SilentlyContinue
+        "$warned" | Should -Match "Training stopped after epoch $($m.EpochsTrained): the validation perplexity has not improved for 2 epochs"
+        $m.StoppedBecause | Should -Match 'not improved for 2 epochs'
+    }
+    It 'scores plain text with Measure-RnnPerplexity, and names a text too short to score' {
+        $fromText = $model | Measure-RnnPerplexity 'abcdefgh abc'
+        $fromCorpus = $model | Measure-RnnPerplexity (New-TextFile "$TestDrive/plain.txt" 'abcdefgh abc' | Import-LyricsCorpus)
+        $fromText.Perplexity | Should -Be $fromCorpus.Perplexity
+        $fromText.Characters | Should -Be 11
+        { $model | Measure-RnnPerplexity 'a' -ErrorAction Stop } | Should -Throw -ErrorId 'TextTooShort*'
+    }
     It 'asks for validation when -Patience or -BestModelPath is given without it' {
         { $corpus | Start-RnnTraining @fast -Epochs 1 -Patience 2 } | Should -Throw -ErrorId 'ValidationRequired*'
         { $corpus | Start-RnnTraining @fast -Epochs 1 -BestModelPath "$TestDrive/b.safetensors" } | Should -Throw -ErrorId 'ValidationRequired*'
@@ -132,6 +145,29 @@ Describe 'Measure-LyricsNovelty' {
     }
 }
 
+Describe 'Predictions as objects, and reports on any corpus' {
+    It 'writes objects that name the model, prefix and settings with -AsObject' {
+        $model | Export-RnnModel -Path "$TestDrive/named.safetensors"
+        $named = Import-RnnModel "$TestDrive/named.safetensors"
+        $out = @($named | Get-RnnPrediction -Prefix ab, h -Length 5 -Temperature 0.7 -Seed 3 -Count 2 -AsObject)
+        $out.Count | Should -Be 4
+        $out[0].ModelPath | Should -Be "$TestDrive/named.safetensors"
+        $out.Prefix | Should -Be @('ab', 'ab', 'h', 'h')
+        $out.Sample | Should -Be @(1, 2, 1, 2)
+        $out[0].Temperature | Should -Be 0.7
+        $out[0].Seed | Should -Be 3
+        $out.Text | Should -Be @($named | Get-RnnPrediction -Prefix ab, h -Length 5 -Temperature 0.7 -Seed 3 -Count 2)
+        "$($out[0])" | Should -Be $out[0].Text
+    }
+    It 'reports samples from the corpus''s own first characters when it has none of the book''s prefixes' {
+        $english = New-TextFile "$TestDrive/english.txt" ("the quick brown fox`n" * 60) | Import-LyricsCorpus
+        $m = $english | Start-RnnTraining @fast -Epochs 2 -ReportEvery 2 -SampleLength 5 -InformationVariable info
+        $m.History[-1].Samples | Should -HaveCount 1
+        $m.History[-1].Samples[0] | Should -BeLike 'th*'
+        $m.LastTraining.SamplePrefixes | Should -Be @('th')
+    }
+}
+
 Describe 'Export-RnnTrainingChart' {
     It 'draws a valid PNG of training and validation perplexity' {
         $m = $corpus | Start-RnnTraining @fast -Epochs 5 -ValidationFraction 0.2
@@ -157,6 +193,30 @@ Describe 'Export-RnnTrainingChart' {
         Set-ItemProperty "$TestDrive/keep.png" -Name IsReadOnly -Value $true
         { $model | Export-RnnTrainingChart -Path "$TestDrive/keep.png" } | Should -Throw -ErrorId 'ChartFileReadOnly*'
         $model | Export-RnnTrainingChart -Path "$TestDrive/keep.png" -Force | Out-Null
+    }
+    It 'writes the format its extension names, and refuses one it cannot write' {
+        $model | Export-RnnTrainingChart -Path "$TestDrive/chart.jpg" | Out-Null
+        ([IO.File]::ReadAllBytes("$TestDrive/chart.jpg"))[0..2] | Should -Be @(0xFF, 0xD8, 0xFF)
+        $model | Export-RnnTrainingChart -Path "$TestDrive/chart.svg" | Out-Null
+        Get-Content -Raw "$TestDrive/chart.svg" | Should -Match '<svg'
+        $err = { $model | Export-RnnTrainingChart -Path "$TestDrive/chart.gif" } | Should -Throw -ErrorId 'ChartFormatUnknown*' -PassThru
+        $err.Exception.Message | Should -Match '\.png'
+        Test-Path "$TestDrive/chart.gif" | Should -BeFalse
+    }
+    It 'labels a narrow log axis, counts epochs in whole numbers, titles piped history, marks the best and the stop' {
+        $backwards = New-TextFile "$TestDrive/backwards3.txt" (' hgfedcba' * 20) | Import-LyricsCorpus
+        $m = $corpus | Start-RnnTraining @fast -Epochs 7 -ValidationCorpus $backwards -Patience 2 -WarningAction SilentlyContinue
+        $m.History | Export-RnnTrainingChart -Path "$TestDrive/marks.svg" | Out-Null
+        $svg = Get-Content -Raw "$TestDrive/marks.svg"
+        $svg | Should -Match "PSCharRnn: epochs 1-$($m.EpochsTrained)"
+        $svg | Should -Match 'best validation'
+        $svg | Should -Match "stopped early at epoch $($m.EpochsTrained)"
+        $svg | Should -Not -Match '>\d+\.5<' -Because 'epochs are whole numbers'
+        $labels = [PSCharRnn.Reporting.TrainingChart]::LogLabels(8, 30)
+        $labels.Count | Should -BeGreaterOrEqual 3 -Because 'a range within one decade still gets several labels'
+        $labels | Should -Contain 10
+        $labels | Should -Contain 20
+        [PSCharRnn.Reporting.TrainingChart]::LogLabels(1.02, 1.3).Count | Should -BeGreaterOrEqual 3
     }
     It 'gives errors with ids for nothing to draw and a file it cannot write' {
         { New-RnnModel -Corpus $corpus -HiddenSize 4 | Export-RnnTrainingChart -Path "$TestDrive/empty.png" } | Should -Throw -ErrorId 'ChartHistoryEmpty*'

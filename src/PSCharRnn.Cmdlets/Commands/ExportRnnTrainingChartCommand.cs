@@ -62,9 +62,11 @@ public sealed class ExportRnnTrainingChartCommand : OutputFileCmdlet
             throw new PSCharRnnException("ChartHistoryEmpty", ErrorCategory.InvalidData, Path,
                 "There is nothing to draw: the model has not been trained (its History is empty).");
         string path = PrepareTarget(p => AtomicFile.CheckWritable(p, WriteFailedId), "ChartFileExists", "ChartFileReadOnly");
-        if (!ShouldProcess(path, $"Draw the perplexity of {history.Count} epochs")) return;
-        var png = TrainingChart.Render(history, Title ?? $"PSCharRnn: {modelName ?? "training"}", Width, Height);
-        AtomicFile.Write(path, WriteFailedId, stream => stream.Write(png));
+        var format = TrainingChart.FormatOf(path);
+        if (!ShouldProcess(path, $"Draw the perplexity of {history.Count} epochs as {format}")) return;
+        string epochs = $"epochs {history.Min(r => r.Epoch)}-{history.Max(r => r.Epoch)}";
+        var picture = TrainingChart.Render(history, Title ?? $"PSCharRnn: {(modelName is null ? epochs : $"{modelName}, {epochs}")}", Width, Height, format);
+        AtomicFile.Write(path, WriteFailedId, stream => stream.Write(picture));
         WriteObject(new FileInfo(path));
     });
 }

@@ -5,7 +5,7 @@ using PSCharRnn.Model;
 namespace PSCharRnn.Commands;
 
 [Cmdlet(VerbsCommon.Get, "RnnPrediction")]
-[OutputType(typeof(string))]
+[OutputType(typeof(string), typeof(LyricsPrediction))]
 public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
 {
     /// <summary>The trained model.</summary>
@@ -25,7 +25,7 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
 
     /// <summary>0: the book's greedy argmax. Above 0: draw each character from softmax(logits / T); below 1 sharper, above 1 more varied.</summary>
     [Parameter]
-    [ValidateRange(0.0, 100.0)]
+    [ValidateNumber(0.0, 100.0)]
     public double Temperature { get; set; }
 
     /// <summary>Draw only among the K most likely characters (needs -Temperature above 0).</summary>
@@ -35,7 +35,7 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
 
     /// <summary>Draw only among the most likely characters whose probabilities add up to P, nucleus sampling (needs -Temperature above 0).</summary>
     [Parameter]
-    [ValidateRange(1e-9, 1.0)]
+    [ValidateNumber(1e-9, 1.0)]
     public double? TopP { get; set; }
 
     /// <summary>Seed for the draws: the same seed gives the same lyrics, in any process.</summary>
@@ -47,6 +47,10 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
     [Parameter]
     [ValidateRange(1, 100_000)]
     public int Count { get; set; } = 1;
+
+    /// <summary>Write LyricsPrediction objects (model, its file, prefix, text, sample number, settings) instead of plain strings.</summary>
+    [Parameter]
+    public SwitchParameter AsObject { get; set; }
 
     private SamplingOptions sampling = SamplingOptions.Greedy;
 
@@ -65,7 +69,11 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
             {
                 // One random stream per prefix, so a prefix's samples do not depend on the prefixes before it.
                 var next = new NextCharacter(sampling);
-                for (int i = 0; i < Count; i++) WriteObject(Predictor.Predict(Model, prefix, Length, next));
+                for (int i = 0; i < Count; i++)
+                {
+                    string text = Predictor.Predict(Model, prefix, Length, next);
+                    WriteObject(AsObject ? new LyricsPrediction(Model.ToString(), Model.Path, prefix, text, i + 1, sampling) : text);
+                }
             });
     }
 }
