@@ -255,6 +255,22 @@ if (-not $Quick) {
     "200 of $script:bigTotal minibatches at {0:F3} s each (an epoch: ~{1:F0} s); RSS {2} MiB with the corpus loaded, {3} MiB after, peak {4} MiB" -f $script:bigBatch,
         ($script:bigBatch * $script:bigTotal), $before, (Get-RssMiB 'VmRSS'), (Get-RssMiB 'VmHWM')
     $model.Dispose()
+
+    # A 200 MB text file (the whole text 1,200 times), imported in a fresh process: time and peak memory against the
+    # data it keeps (the text as UTF-16 and one int32 index per character).
+    $file = Join-Path ([IO.Path]::GetTempPath()) "pscharrnn-bench-$PID.txt"
+    try {
+        [IO.File]::WriteAllText($file, [string]::Join("`n", @($whole.Text) * 1200))
+        $launcher = [Environment]::ProcessPath
+        $dll = if ((Split-Path $launcher -Leaf) -like 'dotnet*') { "$PSHOME/pwsh.dll" }
+        $script = "Import-Module '$ModulePath'; `$w = [Diagnostics.Stopwatch]::StartNew(); `$c = Import-LyricsCorpus -Path '$file'; " +
+            "'{0} {1:F2} {2:F0}' -f `$c.Length, `$w.Elapsed.TotalSeconds, ([Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 / 1MB)"
+        $length, $seconds, $peak = (& $launcher @($dll | Where-Object { $_ }) -NoProfile -NonInteractive -Command $script) -split ' '
+        ''
+        "== Importing a large text: $('{0:N0}' -f (Get-Item $file).Length) bytes, $('{0:N0}' -f [long]$length) characters"
+        "{0} s; peak RSS {1} MiB, of which the corpus keeps {2:F0} MiB (text and indices)" -f $seconds, $peak, ([long]$length * 6 / 1MB)
+    }
+    finally { Remove-Item $file -ErrorAction Ignore }
 }
 
 ''

@@ -6,7 +6,7 @@
         Description = @(
             "With no arguments, loads the book's corpus exactly as Dive into Deep Learning section 6.4 does: jaychou_lyrics.txt from jaychou_lyrics.txt.zip, line breaks replaced by spaces, the first 10,000 characters (1,027 distinct)."
             'The archive is looked for in $env:PSCHARRNN_DATA, then in the per-user data folder ($XDG_DATA_HOME/PSCharRnn, ~/.local/share/PSCharRnn or %LOCALAPPDATA%\PSCharRnn). If it is in neither, it is downloaded into the per-user folder and kept only if its SHA-256 is 3cfedd7d174111cdad5a27eaffaa6a2432a2842cf2590a03dd8a97610ea07043.'
-            'With -Path or -LiteralPath, reads .txt files and the .txt entries of .zip files as strict UTF-8 (an invalid byte is an error naming the file and offset) and makes one corpus of all of them.'
+            'With -Path or -LiteralPath, reads .txt files and the .txt entries of .zip files as strict UTF-8 (an invalid byte is an error naming the file and offset), or UTF-16 with a byte-order mark, and makes one corpus of all of them; a line break (LF, CR or CRLF) becomes one space. A file that cannot be read (CorpusFileNotFound, CorpusFileAccessDenied, CorpusInvalidUtf8, ...) is a non-terminating error of its own and the others still make the corpus; a text of only white space is CorpusEmpty. Large files show their progress.'
         )
         Examples    = @(
             @{ Code = 'Import-LyricsCorpus'; Remarks = "Loads the book's corpus: 10,000 characters, 1,027 distinct." }
@@ -34,22 +34,23 @@
         Outputs     = 'The trained RnnModel, with History (one EpochRecord per epoch), LastTraining and Optimizer.'
         Description = @(
             'Trains as train_and_predict_rnn of Dive into Deep Learning section 6.4: minibatches of -BatchSize sequences of -NumSteps characters, random or consecutive sampling, mean cross-entropy, gradients clipped to a global L2 norm of -ClipTheta, then an optimizer step: plain SGD (the book''s, learning rate 100) or torch.optim.Adam (-Optimizer Adam, learning rate 0.01 as in section 6.7.4).'
-            'Given a corpus, it makes a new model (-CellType RNN, GRU or LSTM, -HiddenSize, -NumLayers, -Dropout; see New-RnnModel). Given a model, it trains it further: epochs count on, the optimizer''s state (Adam''s moments) carries over, and naming another -CellType or -NumLayers is an error. Each epoch''s shuffling and dropout follow from -Seed and the epoch number, so a run resumed from a checkpoint continues exactly as an uninterrupted one (same -Seed and -ThreadCount).'
+            'Given a corpus, it makes a new model (-CellType RNN, GRU or LSTM, -HiddenSize, -NumLayers, -Dropout; see New-RnnModel). Given a model, it trains it further: epochs count on, the optimizer''s state (Adam''s moments) carries over, every setting left out (optimizer, learning rate, sampling, steps, batch, clipping, seed, epochs, held-out fraction, patience, report prefixes, threads) is the one the model''s last run used, and naming another -CellType or -NumLayers is an error. Naming another -Optimizer starts a new one at its default learning rate and warns that the old state is discarded. Each epoch''s shuffling and dropout follow from -Seed and the epoch number, so a run resumed from a checkpoint continues exactly as an uninterrupted one (same -Seed and -ThreadCount).'
             "A progress bar shows each epoch. Every -ReportEvery epochs the book's line 'epoch N, perplexity P, time T sec' and one sample per -SamplePrefix go to the Information stream (add -InformationAction Continue to see them). The trained model, with its full history, is written to the pipeline."
             'With -ValidationFraction (the end of the corpus held out, char-rnn''s split; the vocabulary is built from the whole text) or -ValidationCorpus, every epoch also records ValidationPerplexity, as Measure-RnnPerplexity defines it; the report line and the progress bar show both. -BestModelPath keeps the model with the lowest validation perplexity so far, and -Patience stops training, normally, when it has not improved for that many epochs (the last history record''s StoppedBecause says so).'
+            'While it trains, a lock file beside -CheckpointPath and -BestModelPath makes a second run on the same file fail (ModelFileInUse). A checkpoint that cannot be written is a non-terminating ModelFileWriteFailed: training goes on, the next checkpoint tries again, and the model is still returned. -WhatIf says what would be trained and trains nothing. A model or working set that cannot fit in the available memory is refused first (ModelTooLarge, TrainingTooLarge).'
             'Ctrl+C stops at the next minibatch boundary; the model is as it was after its last whole epoch (with -CheckpointPath, saved there). Training that diverges (a NaN or infinite loss or parameter, or an epoch perplexity above 100 times the vocabulary size) stops with the error TrainingDiverged, and the model and optimizer are restored to their state before that epoch.'
         )
         Examples    = @(
             @{ Code = 'Import-LyricsCorpus | Start-RnnTraining -Epochs 250 -InformationAction Continue | Get-RnnPrediction -Prefix 不分开'; Remarks = "The book's run: trains 250 epochs with random sampling, shows the reports, then writes lyrics." }
             @{ Code = "`$m = Import-LyricsCorpus | Start-RnnTraining -Sampling Consecutive -Seed 1 -ThreadCount 2`n`$m.History | Select-Object Epoch, Perplexity, Seconds | Export-Csv perplexity.csv"; Remarks = 'Trains with consecutive sampling, repeatably, and saves the perplexity of every epoch.' }
-            @{ Code = 'Import-RnnModel ./model.safetensors | Start-RnnTraining -Corpus (Import-LyricsCorpus) -Epochs 50 -CheckpointPath ./model.safetensors'; Remarks = 'Resumes a saved model for 50 more epochs, checkpointing into the same file.' }
+            @{ Code = 'Import-RnnModel ./model.safetensors | Start-RnnTraining -Corpus (Import-LyricsCorpus) -Epochs 50 -CheckpointPath ./model.safetensors'; Remarks = 'Resumes a saved model for 50 more epochs with its own settings (Adam stays Adam), checkpointing into the same file.' }
             @{ Code = 'Import-LyricsCorpus | Start-RnnTraining -CellType GRU -Epochs 160 -Sampling Consecutive | Get-RnnPrediction -Prefix 分开'; Remarks = 'The book''s GRU (section 6.7): 160 epochs of SGD with consecutive sampling, then lyrics.' }
             @{ Code = 'Import-LyricsCorpus | Start-RnnTraining -ValidationFraction 0.1 -Patience 10 -BestModelPath ./best.safetensors'; Remarks = 'Holds out the last 10% of the text, keeps the best model by validation perplexity, and stops when it has not improved for 10 epochs.' }
         )
     }
     'Get-RnnPrediction'   = @{
         Synopsis    = 'Writes text with a trained RNN: the prefix, then the most likely next characters.'
-        Outputs     = 'One string per prefix: the prefix followed by the generated characters.'
+        Outputs     = 'One string per prefix: the prefix followed by the generated characters. With -AsObject, one LyricsPrediction each: Model, ModelPath, Prefix, Text, Sample, Temperature, TopK, TopP, Seed.'
         Description = @(
             "The book's predict_rnn: feeds the prefix one character at a time, then appends -Length characters. By default each is the argmax (greedy, as the book). With -Temperature above 0 each is drawn from softmax(logits / T), after keeping only the -TopK most likely and then the smallest set whose probability reaches -TopP; -Seed makes the draws repeatable, in any process. One string per prefix and -Count, the prefix included."
             "A prefix with characters outside the model's vocabulary is a non-terminating error (PrefixOutOfVocabulary) that lists them; the other prefixes are still written."
@@ -89,10 +90,11 @@
         Outputs     = 'One PerplexityResult per model: Perplexity, Characters (scored), Seconds, Model, Corpus.'
         Description = @(
             'Defined canonically: the text is one sequence, the state starts at zero and is carried through all of it, and every character after the first is scored given all those before it; the perplexity is exp of the mean cross-entropy. No gradients are computed.'
-            'Start-RnnTraining -ValidationFraction and -ValidationCorpus report the same figure every epoch, so the two agree. A text with characters outside the model''s vocabulary is the error CorpusOutOfVocabulary, which names them.'
+            'Start-RnnTraining -ValidationFraction and -ValidationCorpus report the same figure every epoch, so the two agree. -Corpus takes a corpus or plain text. A text with characters outside the model''s vocabulary is the error CorpusOutOfVocabulary, which names them; one of fewer than two characters is TextTooShort.'
         )
         Examples    = @(
             @{ Code = '$model | Measure-RnnPerplexity -Corpus (Import-LyricsCorpus -Path ./new-song.txt)'; Remarks = 'How well a trained model predicts lyrics it has not seen.' }
+            @{ Code = '$model | Measure-RnnPerplexity ''我想你'''; Remarks = 'Scores a line of plain text.' }
         )
     }
     'Measure-LyricsNovelty' = @{
@@ -107,11 +109,11 @@
         )
     }
     'Export-RnnTrainingChart' = @{
-        Synopsis    = 'Draws the perplexity of every epoch, training and validation, as a PNG chart.'
+        Synopsis    = 'Draws the perplexity of every epoch, training and validation, as a chart (PNG, JPEG, BMP, WebP or SVG).'
         Outputs     = 'The FileInfo of the chart written.'
         Description = @(
-            'Draws with ScottPlot on a logarithmic perplexity axis; epochs whose perplexity is NaN or infinite are left out. The chart''s own text is ASCII, which draws on any machine.'
-            'The file is written atomically; -Path is taken literally and its folder must exist; -NoClobber keeps an existing file and -Force replaces a read-only one. Errors: ChartHistoryEmpty, ChartFileWriteFailed, ChartFileExists, ChartFileReadOnly.'
+            'Draws with ScottPlot on a logarithmic perplexity axis, labelled even over a narrow range, with whole-number epochs, the best validation epoch and an early stop marked, and the legend below the plot; epochs whose perplexity is NaN or infinite are left out. The chart''s own text is ASCII, which draws on any machine.'
+            'The format is the one -Path''s extension names: .png, .jpg or .jpeg, .bmp, .webp, .svg. The file is written atomically; -Path is taken literally and its folder must exist; -NoClobber keeps an existing file and -Force replaces a read-only one. Errors: ChartFormatUnknown, ChartHistoryEmpty, ChartFileWriteFailed, ChartFileExists, ChartFileReadOnly.'
         )
         Examples    = @(
             @{ Code = '$model | Export-RnnTrainingChart -Path ./perplexity.png'; Remarks = 'Draws the model''s whole training history.' }

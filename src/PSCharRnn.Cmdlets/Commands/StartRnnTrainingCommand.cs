@@ -276,7 +276,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         // left (lyrics in another language) report from the corpus's own first characters.
         var usable = remembered.Where(p => model.Vocabulary.Missing(p).Count == 0).ToArray();
         if (usable.Length > 0 || remembered.Count == 0) return usable;
-        string own = string.Concat(LyricsCorpus.Characters(corpus.Text.TrimStart()).Take(2));
+        string own = corpus.Preview(2);
         if (own.Length == 0 || model.Vocabulary.Missing(own).Count > 0) return usable;
         WriteVerbose($"The corpus has no character of the report prefixes {string.Join(", ", remembered)}: the reports continue '{own}', its first characters.");
         return new[] { own };

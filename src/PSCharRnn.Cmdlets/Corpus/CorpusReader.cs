@@ -24,12 +24,12 @@ public static class CorpusReader
             throw new PSCharRnnException("MaxCharsTooSmall", ErrorCategory.InvalidArgument, maxChars,
                 $"MaxChars must be at least 2 (an input and its next character); it was {maxChars}.");
         var sources = parts.Select(p => p.Source).ToList();
-        string normalized = Normalize(string.Join(' ', parts.Select(p => p.Text)), maxChars);
+        string normalized = Normalize(string.Join(' ', parts.Select(p => p.Text).ToArray()), maxChars);
         string named = string.Join(", ", sources);
         if (normalized.AsSpan().Trim().IsEmpty)
             throw new PSCharRnnException("CorpusEmpty", ErrorCategory.InvalidData, named,
                 $"The text read from '{named}' is {(normalized.Length == 0 ? "empty" : "only white space")}: there is nothing to learn.");
-        if (LyricsCorpus.Characters(normalized).Length < 2)
+        if (normalized.EnumerateRunes().Take(2).Count() < 2)
             throw new PSCharRnnException("CorpusEmpty", ErrorCategory.InvalidData, named,
                 $"The text read from '{named}' has fewer than 2 characters: there is nothing to learn.");
         return new LyricsCorpus(normalized, sources, cancel);
