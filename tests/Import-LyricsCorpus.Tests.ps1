@@ -156,6 +156,24 @@ Describe 'Import-LyricsCorpus reads what Windows writes' {
         (Import-LyricsCorpus -Path $file).Text | Should -BeExactly 'ab cd e f'
         (Import-LyricsCorpus -Path $file -MaxChars 4).Text | Should -BeExactly 'ab c' -Because 'a CRLF counts as one character'
     }
+    It 'stops a large import at once on Ctrl+C' {
+        $file = New-TextFile "$TestDrive/huge.txt" ('我想要你 陪在我身边' * 12000000)
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; Import-LyricsCorpus -Path '$file'")
+            $async = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while (-not ($ps.Streams.Progress | Where-Object Activity -eq 'Importing lyrics')) {
+                if ([DateTime]::UtcNow -gt $deadline -or $async.IsCompleted) { throw "The import showed no progress: $($ps.Streams.Error)" }
+                Start-Sleep -Milliseconds 2
+            }
+            $ps.Stop()
+            $err = { $ps.EndInvoke($async) } | Should -Throw -PassThru
+            $err.Exception.InnerException | Should -BeOfType ([System.Management.Automation.PipelineStoppedException]) -Because 'the import was stopped, not finished'
+            $ps.Streams.Error | Should -BeNullOrEmpty
+        }
+        finally { $ps.Dispose(); Remove-Item $file }
+    }
     It 'shows progress while it reads a large text' {
         $file = New-TextFile "$TestDrive/large.txt" ('我想要你 陪在我身边' * 500000)
         $ps = [powershell]::Create()
