@@ -223,3 +223,42 @@ Describe 'Export-RnnTrainingChart' {
         { $model | Export-RnnTrainingChart -Path "$TestDrive/no/such/chart.png" } | Should -Throw -ErrorId 'ChartFileWriteFailed*'
     }
 }
+
+Describe 'Get-RnnPrediction rules a writer sets' {
+    BeforeAll {
+        $book = Import-LyricsCorpus
+        $writer = $book | Start-RnnTraining -HiddenSize 64 -Optimizer Adam -Epochs 12 -Seed 2 -ThreadCount 1 -ReportEvery 0
+    }
+    It 'copies at most -MaxCopied characters in a row from -Corpus, greedy and sampled (<N>)' -ForEach @(@{ N = 4 }, @{ N = 6 }, @{ N = 10 }) {
+        $texts = @($writer | Get-RnnPrediction -Prefix 分开, 不分开, 我想 -Length 60 -MaxCopied $N -Corpus $book) +
+            @($writer | Get-RnnPrediction -Prefix 分开, 我想 -Length 60 -MaxCopied $N -Corpus $book -Temperature 0.8 -Seed 1 -Count 5)
+        $texts.Count | Should -Be 13
+        foreach ($result in $texts | Measure-LyricsNovelty -Corpus $book) {
+            $result.LongestCopiedLength | Should -BeLessOrEqual $N -Because "'$($result.Text)' copies '$($result.LongestCopied)'"
+        }
+    }
+    It 'copies more without it, so the check above can fail' {
+        $greedy = $writer | Get-RnnPrediction -Prefix 分开, 不分开, 我想 -Length 60 | Measure-LyricsNovelty -Corpus $book
+        ($greedy.LongestCopiedLength | Measure-Object -Maximum).Maximum | Should -BeGreaterThan 6
+    }
+    It 'never writes an excluded character or word, nor repeats an n-gram with -NoRepeatNGram' {
+        $texts = $writer | Get-RnnPrediction -Prefix 分开, 我想 -Length 80 -Exclude 我, 不要 -NoRepeatNGram 2 -Temperature 0.9 -Seed 4 -Count 3
+        foreach ($text in $texts) {
+            $text.Substring(2) | Should -Not -Match '我|不要'
+            $grams = 0..($text.Length - 2) | ForEach-Object { $text.Substring($_, 2) }
+            @($grams | Sort-Object -Unique -CaseSensitive).Count | Should -Be $grams.Count -Because $text
+        }
+    }
+    It 'with -RepetitionPenalty repeats fewer characters than greedy decoding alone' {
+        $plain = $writer | Get-RnnPrediction -Prefix 分开 -Length 60
+        $penalised = $writer | Get-RnnPrediction -Prefix 分开 -Length 60 -RepetitionPenalty 1.5
+        @($penalised.ToCharArray() | Sort-Object -Unique).Count | Should -BeGreaterThan @($plain.ToCharArray() | Sort-Object -Unique).Count
+    }
+    It 'names rules that cannot act, and says when the rules leave no character' {
+        { $writer | Get-RnnPrediction -Prefix 分开 -MaxCopied 3 } | Should -Throw -ErrorId 'MaxCopiedNeedsCorpus*'
+        $tiny = New-TextFile "$TestDrive/ab.txt" ('ab' * 50) | Import-LyricsCorpus
+        $m = $tiny | Start-RnnTraining -HiddenSize 8 -NumSteps 9 -BatchSize 8 -Epochs 1 -ReportEvery 0
+        $err = { $m | Get-RnnPrediction -Prefix a -Length 5 -NoRepeatNGram 1 -ErrorAction Stop } | Should -Throw -ErrorId 'DecodingRulesUnsatisfiable*' -PassThru
+        $err.Exception.Message | Should -Match 'allow no character'
+    }
+}

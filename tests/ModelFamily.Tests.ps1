@@ -69,6 +69,13 @@ Describe 'Model family errors' {
         $err.Exception.Message | Should -Match 'needs about [\d.]+ GiB of memory, and this machine has [\d.]+ GiB available'
         { $corpus | Start-RnnTraining -CellType LSTM -HiddenSize 8192 -NumLayers 50 } | Should -Throw -ErrorId 'ModelTooLarge*'
     }
+    It 'refuses minibatches whose working set cannot fit, before the first one' {
+        $long = New-TextFile "$TestDrive/long.txt" ('abcdefgh ' * 1200000) | Import-LyricsCorpus
+        $model = $long | New-RnnModel -HiddenSize 2048
+        $err = { $model | Start-RnnTraining -BatchSize 100000 -NumSteps 100 -Epochs 1 } | Should -Throw -ErrorId 'TrainingTooLarge*' -PassThru
+        $err.Exception.Message | Should -Match 'minibatches of 100000 x 100'
+        $model.EpochsTrained | Should -Be 0
+    }
     It 'caps -ThreadCount at the processor count, with a warning' {
         $m = $corpus | Start-RnnTraining -HiddenSize 4 -NumSteps 9 -BatchSize 8 -Epochs 1 -ReportEvery 0 -ThreadCount 1000 -WarningVariable warned -WarningAction SilentlyContinue
         "$warned" | Should -Match "more than this machine's $([Environment]::ProcessorCount) processors"

@@ -47,6 +47,21 @@ Describe 'A resumed model trains on with its own settings' {
         $saved.Optimizer.StepCount | Should -Be $uninterrupted.Optimizer.StepCount
     }
 
+    It 'resumes as Get-Help Start-RnnTraining''s example prints it, to the weights of an uninterrupted run' {
+        $example = (Get-Help Start-RnnTraining -Examples).examples.example.code | Where-Object { $_ -like 'Import-RnnModel*' }
+        $example | Should -Match 'CheckpointPath ./model.safetensors'
+        $folder = New-Item -ItemType Directory "$TestDrive/help"
+        $book = "-Optimizer Adam -LearningRate 0.004 -NumSteps 9 -BatchSize 8 -HiddenSize 16 -Seed 6 -ThreadCount 2 -ReportEvery 0"
+        Invoke-Expression "Import-LyricsCorpus | Start-RnnTraining $book -Epochs 3 -CheckpointPath '$folder/model.safetensors'" | Out-Null
+        Push-Location $folder
+        try { $resumed = Invoke-Expression $example }
+        finally { Pop-Location }
+        $epochs = [int]([regex]::Match($example, '-Epochs (\d+)').Groups[1].Value)
+        $resumed.EpochsTrained | Should -Be (3 + $epochs)
+        $uninterrupted = Invoke-Expression "Import-LyricsCorpus | Start-RnnTraining $book -Epochs $(3 + $epochs)"
+        Get-Weights $resumed | Should -Be (Get-Weights $uninterrupted)
+    }
+
     It 'changes only what is stated: a new -Epochs or -LearningRate, the rest as before' {
         $first = $corpus | Start-RnnTraining @fast -Epochs 2 -Optimizer Adam -LearningRate 0.003 -Sampling Consecutive -ClipTheta 0.5 -Seed 8
         $next = $first | Start-RnnTraining -Epochs 1 -LearningRate 0.001

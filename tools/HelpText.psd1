@@ -53,11 +53,14 @@
         Outputs     = 'One string per prefix: the prefix followed by the generated characters. With -AsObject, one LyricsPrediction each: Model, ModelPath, Prefix, Text, Sample, Temperature, TopK, TopP, Seed.'
         Description = @(
             "The book's predict_rnn: feeds the prefix one character at a time, then appends -Length characters. By default each is the argmax (greedy, as the book). With -Temperature above 0 each is drawn from softmax(logits / T), after keeping only the -TopK most likely and then the smallest set whose probability reaches -TopP; -Seed makes the draws repeatable, in any process. One string per prefix and -Count, the prefix included."
+            'Rules shape every step, greedy or sampled, before the character is chosen: -MaxCopied N with -Corpus never lets a run of more than N characters that includes a generated one occur in that corpus (a walk of its suffix automaton, O(1) per candidate); -RepetitionPenalty divides positive logits of characters already written and multiplies negative ones; -NoRepeatNGram never repeats an n-character sequence in one sample; -Exclude masks characters, and the last character of words, that must not appear. When they leave no character the error is DecodingRulesUnsatisfiable; nothing is relaxed.'
             "A prefix with characters outside the model's vocabulary is a non-terminating error (PrefixOutOfVocabulary) that lists them; the other prefixes are still written."
         )
         Examples    = @(
             @{ Code = 'Import-LyricsCorpus | Start-RnnTraining | Get-RnnPrediction -Prefix 分开, 不分开'; Remarks = "Trains the book's model and continues both of the book's prefixes." }
             @{ Code = '$model | Get-RnnPrediction -Prefix 分开 -Temperature 0.8 -TopK 20 -Count 5 -Seed 7'; Remarks = 'Five different continuations drawn from the 20 most likely characters at each step; the same seed gives the same five.' }
+            @{ Code = '$model | Get-RnnPrediction -Prefix 分开 -MaxCopied 6 -Corpus (Import-LyricsCorpus) -Temperature 0.8 -Seed 1'; Remarks = 'Lyrics that never copy more than six characters in a row from the book''s corpus.' }
+            @{ Code = 'Import-RnnModel ./models/*.safetensors | Get-RnnPrediction -Prefix 分开 -AsObject | Format-Table'; Remarks = 'One row per model file: which model wrote what.' }
         )
     }
     'Export-RnnModel'     = @{

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PSCharRnn.Corpus;
 using PSCharRnn.Generation;
 using PSCharRnn.Model;
 
@@ -48,16 +49,54 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
     [ValidateRange(1, 100_000)]
     public int Count { get; set; } = 1;
 
+    /// <summary>Never copy more than this many characters in a row from -Corpus: a candidate that would make the copied run longer is excluded before choosing.</summary>
+    [Parameter]
+    [ValidateRange(1, 100_000)]
+    public int? MaxCopied { get; set; }
+
+    /// <summary>The text -MaxCopied keeps away from, typically the training corpus (a corpus, or plain text).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    [TextAsCorpus]
+    public LyricsCorpus? Corpus { get; set; }
+
+    /// <summary>Above 1, makes characters already in the output less likely (CTRL's penalty: positive logits divided by it, negative ones multiplied).</summary>
+    [Parameter]
+    [ValidateNumber(1.0, 1000.0)]
+    public double RepetitionPenalty { get; set; } = DecodingRules.None.RepetitionPenalty;
+
+    /// <summary>Never repeat a sequence of this many characters within one sample.</summary>
+    [Parameter]
+    [ValidateRange(1, 1000)]
+    public int? NoRepeatNGram { get; set; }
+
+    /// <summary>Characters or words that must never appear (a word is blocked by masking the character that would complete it).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Exclude { get; set; } = Array.Empty<string>();
+
     /// <summary>Write LyricsPrediction objects (model, its file, prefix, text, sample number, settings) instead of plain strings.</summary>
     [Parameter]
     public SwitchParameter AsObject { get; set; }
 
     private SamplingOptions sampling = SamplingOptions.Greedy;
+    private DecodingRules rules = DecodingRules.None;
 
     protected override void BeginProcessing()
     {
         sampling = new SamplingOptions { Temperature = Temperature, TopK = TopK, TopP = TopP, Seed = Seed };
-        Run(() => sampling.Validate());
+        Run(() =>
+        {
+            sampling.Validate();
+            rules = new DecodingRules
+            {
+                MaxCopied = MaxCopied,
+                Avoid = Corpus is null ? null : new SuffixAutomaton(Corpus.Text.EnumerateRunes().Select(r => r.Value)),
+                RepetitionPenalty = RepetitionPenalty,
+                NoRepeatNGram = NoRepeatNGram,
+                Exclude = Exclude,
+            }.Validate();
+        });
         if (sampling.IsGreedy && Count > 1)
             WriteWarning($"-Count {Count} with greedy decoding (-Temperature 0) writes the same text {Count} times; give -Temperature above 0 for different samples.");
     }
@@ -71,7 +110,7 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
                 var next = new NextCharacter(sampling);
                 for (int i = 0; i < Count; i++)
                 {
-                    string text = Predictor.Predict(Model, prefix, Length, next);
+                    string text = Predictor.Predict(Model, prefix, Length, next, rules);
                     WriteObject(AsObject ? new LyricsPrediction(Model.ToString(), Model.Path, prefix, text, i + 1, sampling) : text);
                 }
             });

@@ -21,7 +21,11 @@ public sealed class NextCharacter
         var keys = new float[logits.Length];
         for (int i = 0; i < keys.Length; i++) keys[i] = -logits[i];
         Array.Sort(keys, order);
-        int kept = Math.Min(options.TopK ?? order.Length, order.Length);
+        // Characters a decoding rule forbids (-∞) sort last and are never kept.
+        int allowed = 0;
+        while (allowed < order.Length && !float.IsNegativeInfinity(logits[order[allowed]])) allowed++;
+        if (allowed == 0) return order[0];
+        int kept = Math.Min(options.TopK ?? allowed, allowed);
 
         // softmax(logits / T) over the kept characters, in double, shifted by the largest logit.
         double max = logits[order[0]];

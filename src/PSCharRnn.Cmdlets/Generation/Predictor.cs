@@ -25,15 +25,20 @@ public static class Predictor
     public static string Predict(RnnModel model, string prefix, int length) =>
         Predict(model, prefix, length, new NextCharacter(SamplingOptions.Greedy));
 
-    /// <summary>Continues <paramref name="prefix"/>; <paramref name="next"/> chooses each character (and keeps its random stream between calls).</summary>
-    public static string Predict(RnnModel model, string prefix, int length, NextCharacter next)
+    /// <summary>
+    /// Continues <paramref name="prefix"/>; <paramref name="next"/> chooses each character (and keeps its random stream
+    /// between calls) among those <paramref name="rules"/> allow.
+    /// </summary>
+    public static string Predict(RnnModel model, string prefix, int length, NextCharacter next, DecodingRules? rules = null)
     {
         CheckPrefix(model.Vocabulary, prefix);
         var characters = LyricsCorpus.Characters(prefix);
+        var guard = (rules ?? DecodingRules.None).Start(model.Vocabulary);
 
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var output = new List<int>(characters.Length + length) { model.Vocabulary.IndexOf(characters[0]) };
+        guard.Accept(output[0]);
         var state = model.InitialState(1);
         for (int t = 0; t < length + characters.Length - 1; t++)
         {
@@ -41,9 +46,21 @@ public static class Predictor
             // One time step through the same layers that training uses.
             var (logits, nextState) = model.Forward(tensor(new long[] { output[^1] }, new long[] { 1, 1 }, device: model.Device), state);
             state = nextState.MoveToOuterDisposeScope();
-            output.Add(t < characters.Length - 1
-                ? model.Vocabulary.IndexOf(characters[t + 1])
-                : next.Choose(logits.to(ScalarType.Float32).cpu().data<float>().ToArray()));
+            int chosen;
+            if (t < characters.Length - 1)
+                chosen = model.Vocabulary.IndexOf(characters[t + 1]);
+            else
+            {
+                var scores = logits.to(ScalarType.Float32).cpu().data<float>().ToArray();
+                guard.Filter(scores);
+                chosen = next.Choose(scores);
+                if (float.IsNegativeInfinity(scores[chosen]))
+                    throw new PSCharRnnException("DecodingRulesUnsatisfiable", ErrorCategory.InvalidResult, prefix,
+                        $"After '{string.Concat(output.Select(i => model.Vocabulary[i]))}' the decoding rules allow no character " +
+                        $"(generated character {t - characters.Length + 2} of {length}). Loosen -MaxCopied, -NoRepeatNGram or -Exclude.");
+            }
+            output.Add(chosen);
+            guard.Accept(chosen);
         }
         return string.Concat(output.Select(i => model.Vocabulary[i]));
     }

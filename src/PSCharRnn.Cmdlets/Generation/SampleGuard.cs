@@ -1,0 +1,81 @@
+using PSCharRnn.Corpus;
+
+namespace PSCharRnn.Generation;
+
+/// <summary>
+/// <see cref="DecodingRules"/> applied along one sample: it is told every character of the output in order
+/// (<see cref="Accept"/>) and masks, before each generated one, the characters the rules forbid
+/// (<see cref="Filter"/>: their logits become -∞). The copy guard walks the corpus's suffix automaton with the
+/// output, so each step costs O(1) per candidate: extending the current match by c occurs in the corpus exactly
+/// when the automaton has a transition on c, and the match is then one longer (only right after a prefix copied
+/// beyond the limit does a candidate need the walk along suffix links).
+/// </summary>
+public sealed class SampleGuard
+{
+    private readonly DecodingRules rules;
+    private readonly int[] codePoints;
+    private readonly List<int> output = new();
+    private readonly HashSet<int> used = new();
+    private readonly List<int[]> excluded;
+    private SuffixAutomaton.Position copied = SuffixAutomaton.Start;
+
+    public SampleGuard(DecodingRules rules, Vocabulary vocabulary)
+    {
+        this.rules = rules;
+        codePoints = vocabulary.Select(c => char.ConvertToUtf32(c, 0)).ToArray();
+        // A word the vocabulary cannot spell can never appear: nothing to mask.
+        excluded = rules.Exclude
+            .Select(word => LyricsCorpus.Characters(word).Select(c => vocabulary.Contains(c) ? vocabulary.IndexOf(c) : -1).ToArray())
+            .Where(word => word.Length > 0 && !word.Contains(-1)).ToList();
+    }
+
+    /// <summary>How many characters of the output, ending with the last one, occur in the corpus to avoid.</summary>
+    public int CopiedRun => copied.Matched;
+
+    public void Accept(int index)
+    {
+        output.Add(index);
+        used.Add(index);
+        if (rules.Avoid is { } avoid) copied = avoid.Step(copied, codePoints[index]);
+    }
+
+    public void Filter(Span<float> logits)
+    {
+        if (rules.RepetitionPenalty > 1)
+            foreach (int i in used)
+                logits[i] = logits[i] > 0 ? (float)(logits[i] / rules.RepetitionPenalty) : (float)(logits[i] * rules.RepetitionPenalty);
+        if (rules.Avoid is { } avoid && rules.MaxCopied is int most && copied.Matched + 1 > most)
+        {
+            // Within the limit, only a continued match can grow past it. A prefix may already be copied further:
+            // then a shorter suffix that c extends can still be too long, and the walk tells.
+            bool withinLimit = copied.Matched <= most;
+            for (int i = 0; i < logits.Length; i++)
+                if (withinLimit ? avoid.Continues(copied, codePoints[i]) : avoid.Step(copied, codePoints[i]).Matched > most)
+                    logits[i] = float.NegativeInfinity;
+        }
+        if (rules.NoRepeatNGram is int n) MaskRepeatedNGrams(logits, n);
+        foreach (var word in excluded)
+            if (EndsWith(word.AsSpan(0, word.Length - 1))) logits[word[^1]] = float.NegativeInfinity;
+    }
+
+    // Every earlier place where the last n − 1 characters stand is followed by a character that would repeat an n-gram.
+    private void MaskRepeatedNGrams(Span<float> logits, int n)
+    {
+        int context = n - 1;
+        if (output.Count < context) return;
+        for (int start = 0; start + context < output.Count; start++)
+        {
+            bool same = true;
+            for (int k = 0; k < context && same; k++) same = output[start + k] == output[output.Count - context + k];
+            if (same) logits[output[start + context]] = float.NegativeInfinity;
+        }
+    }
+
+    private bool EndsWith(ReadOnlySpan<int> head)
+    {
+        if (head.Length > output.Count) return false;
+        for (int k = 0; k < head.Length; k++)
+            if (output[output.Count - head.Length + k] != head[k]) return false;
+        return true;
+    }
+}

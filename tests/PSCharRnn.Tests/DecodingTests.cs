@@ -1,0 +1,125 @@
+using PSCharRnn.Corpus;
+using PSCharRnn.Generation;
+using Xunit;
+
+namespace PSCharRnn.Tests;
+
+/// <summary>The decoding rules, driven without PowerShell: each proven on many samples, the copy guard by brute force.</summary>
+public class DecodingTests
+{
+    private const string Alphabet = "abcdefg ";
+
+    private static string RandomText(Random random, int length) =>
+        new(Enumerable.Range(0, length).Select(_ => Alphabet[random.Next(Alphabet.Length)]).ToArray());
+
+    // The longest run of text that ends at or after position 'from' (so holds a generated character) and occurs in corpus.
+    private static int LongestCopiedFrom(string corpus, string text, int from)
+    {
+        int best = 0;
+        for (int i = 0; i < text.Length; i++)
+            for (int j = Math.Max(i + 1, from + 1); j <= text.Length; j++)
+                if (j - i > best && corpus.Contains(text[i..j], StringComparison.Ordinal)) best = j - i;
+        return best;
+    }
+
+    // A random walk under the rules, as a model with random logits would take it (greedy or sampled alike).
+    private static string Generate(DecodingRules rules, Vocabulary vocabulary, string prefix, int length, Random random)
+    {
+        var guard = rules.Start(vocabulary);
+        var text = new System.Text.StringBuilder(prefix);
+        foreach (char c in prefix) guard.Accept(vocabulary.IndexOf(c.ToString()));
+        for (int t = 0; t < length; t++)
+        {
+            var logits = Enumerable.Range(0, vocabulary.Count).Select(_ => (float)(random.NextDouble() * 4)).ToArray();
+            guard.Filter(logits);
+            var allowed = Enumerable.Range(0, logits.Length).Where(i => !float.IsNegativeInfinity(logits[i])).ToList();
+            if (allowed.Count == 0) break;
+            int chosen = allowed.MaxBy(i => logits[i]);
+            guard.Accept(chosen);
+            text.Append(vocabulary[chosen]);
+        }
+        return text.ToString();
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(6)]
+    [InlineData(10)]
+    public void NoGeneratedRunLongerThanMaxCopiedOccursInTheCorpus(int maxCopied)
+    {
+        var random = new Random(maxCopied);
+        string corpus = RandomText(random, 3000);
+        var vocabulary = new Vocabulary(Alphabet.Select(c => c.ToString()));
+        var rules = new DecodingRules { MaxCopied = maxCopied, Avoid = new SuffixAutomaton(corpus.Select(c => (int)c)) }.Validate();
+        for (int trial = 0; trial < 40; trial++)
+        {
+            // A prefix straight from the corpus: its own run is allowed, but no generated character may extend it.
+            string prefix = corpus.Substring(random.Next(2900), 1 + random.Next(12));
+            string text = Generate(rules, vocabulary, prefix, 40, random);
+            Assert.Equal(prefix.Length + 40, text.Length);
+            Assert.True(LongestCopiedFrom(corpus, text, prefix.Length) <= maxCopied, $"'{text}' copies more than {maxCopied}");
+        }
+    }
+
+    [Fact]
+    public void WithoutRulesTheSameWalkCopiesLongerRuns()
+    {
+        // The check above can fail: the same walk unguarded copies runs longer than 4 from so dense a corpus.
+        var random = new Random(4);
+        string corpus = RandomText(random, 3000);
+        var vocabulary = new Vocabulary(Alphabet.Select(c => c.ToString()));
+        string text = Generate(DecodingRules.None, vocabulary, "a", 200, random);
+        Assert.True(LongestCopiedFrom(corpus, text, 1) > 4);
+    }
+
+    [Fact]
+    public void NoNGramRepeatsWithinASample()
+    {
+        var vocabulary = new Vocabulary(Alphabet.Select(c => c.ToString()));
+        var random = new Random(3);
+        for (int trial = 0; trial < 40; trial++)
+        {
+            string text = Generate(new DecodingRules { NoRepeatNGram = 3 }, vocabulary, "ab", 30, random);
+            var grams = Enumerable.Range(0, text.Length - 2).Select(i => text.Substring(i, 3)).ToList();
+            Assert.Equal(grams.Count, grams.Distinct().Count());
+        }
+    }
+
+    [Fact]
+    public void ExcludedCharactersAndWordsNeverAppear()
+    {
+        var vocabulary = new Vocabulary(Alphabet.Select(c => c.ToString()));
+        var random = new Random(2);
+        var rules = new DecodingRules { Exclude = new[] { "d", "ab", "xyz" } };
+        for (int trial = 0; trial < 40; trial++)
+        {
+            string text = Generate(rules, vocabulary, "c", 60, random);
+            Assert.DoesNotContain("d", text);
+            Assert.DoesNotContain("ab", text);
+        }
+    }
+
+    [Fact]
+    public void TheRepetitionPenaltyNeverRaisesALogit()
+    {
+        var vocabulary = new Vocabulary(Alphabet.Select(c => c.ToString()));
+        var guard = new DecodingRules { RepetitionPenalty = 2 }.Start(vocabulary);
+        guard.Accept(vocabulary.IndexOf("a"));
+        guard.Accept(vocabulary.IndexOf("b"));
+        var logits = new float[] { 1, 1, 1, 1, 1 };
+        int a = vocabulary.IndexOf("a"), b = vocabulary.IndexOf("b"), c = vocabulary.IndexOf("c");
+        logits[a] = 3;
+        logits[b] = -3;
+        guard.Filter(logits);
+        Assert.Equal(1.5f, logits[a]);
+        Assert.Equal(-6f, logits[b]);
+        Assert.Equal(1f, logits[c]);
+    }
+
+    [Fact]
+    public void RulesThatCannotActAreErrors()
+    {
+        Assert.Equal("MaxCopiedNeedsCorpus", Assert.Throws<PSCharRnnException>(() => new DecodingRules { MaxCopied = 3 }.Validate()).ErrorId);
+        Assert.Equal("RepetitionPenaltyOutOfRange", Assert.Throws<PSCharRnnException>(() => new DecodingRules { RepetitionPenalty = 0.5 }.Validate()).ErrorId);
+    }
+}
