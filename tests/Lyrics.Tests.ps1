@@ -262,3 +262,39 @@ Describe 'Get-RnnPrediction rules a writer sets' {
         $err.Exception.Message | Should -Match 'allow no character'
     }
 }
+
+Describe 'Get-RnnPrediction writes lines, acrostics' {
+    BeforeAll {
+        $book = Import-LyricsCorpus
+        $poet = $book | Start-RnnTraining -HiddenSize 32 -Optimizer Adam -Epochs 3 -Seed 2 -ThreadCount 1 -ReportEvery 0
+    }
+    It 'writes -Lines lines of -LineLength characters (a range as typed: 5..9), joined by newlines' {
+        foreach ($text in Invoke-Expression '$poet | Get-RnnPrediction -Prefix 分开 -Lines 4 -LineLength 5..9 -Temperature 0.8 -Seed 3 -Count 3') {
+            $lines = $text -split "`n"
+            $lines.Count | Should -Be 4
+            foreach ($line in $lines) { $line.Length | Should -BeIn (5..9) -Because $text }
+            $lines[0] | Should -BeLike '分开*'
+        }
+    }
+    It 'starts line i with the i-th character of -Acrostic, the first from the prefix or the acrostic itself' {
+        $text = $poet | Get-RnnPrediction -Acrostic 周杰伦 -LineLength 7
+        $lines = $text -split "`n"
+        $lines.Count | Should -Be 3
+        ($lines | ForEach-Object { $_[0] }) -join '' | Should -Be '周杰伦'
+        $lines | ForEach-Object { $_.Length | Should -Be 7 }
+        ($poet | Get-RnnPrediction -Prefix 周你 -Acrostic 周杰伦 -LineLength 7) -split "`n" | Select-Object -First 1 | Should -BeLike '周你*'
+    }
+    It 'combines with -MaxCopied: a 4-line acrostic that copies at most 6 characters' {
+        $text = $poet | Get-RnnPrediction -Acrostic 我想你爱 -LineLength 7 -MaxCopied 6 -Corpus $book
+        ($text -split "`n").Count | Should -Be 4
+        ($text -replace "`n", ' ' | Measure-LyricsNovelty -Corpus $book).LongestCopiedLength | Should -BeLessOrEqual 6
+    }
+    It 'names what it cannot write: an acrostic character the model lacks, a prefix that does not start it, conflicting -Lines' {
+        $err = { $poet | Get-RnnPrediction -Acrostic 周Q伦 } | Should -Throw -ErrorId 'AcrosticOutOfVocabulary*' -PassThru
+        $err.TargetObject | Should -Be 'Q'
+        { $poet | Get-RnnPrediction -Prefix 分开 -Acrostic 周杰伦 } | Should -Throw -ErrorId 'AcrosticPrefixMismatch*'
+        { $poet | Get-RnnPrediction -Acrostic 周杰伦 -Lines 2 } | Should -Throw -ErrorId 'AcrosticLinesConflict*'
+        { $poet | Get-RnnPrediction } | Should -Throw -ErrorId 'PrefixRequired*'
+        { $poet | Get-RnnPrediction -Prefix 分开 -Lines 3 -Length 4 -ErrorAction Stop } | Should -Throw -ErrorId 'LinesIncomplete*'
+    }
+}

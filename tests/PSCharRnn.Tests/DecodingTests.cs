@@ -117,6 +117,33 @@ public class DecodingTests
     }
 
     [Fact]
+    public void LinesHaveTheirLengthsAndAcrosticStartsAndTheSampleEndsWithTheLastLine()
+    {
+        var vocabulary = new Vocabulary(Alphabet.Select(c => c.ToString()));
+        var random = new Random(6);
+        var rules = new DecodingRules { MinLineLength = 3, MaxLineLength = 5, Acrostic = new[] { "a", "g", "c" } }.Validate();
+        for (int trial = 0; trial < 40; trial++)
+        {
+            var guard = rules.Start(vocabulary);
+            var text = new System.Text.StringBuilder("a");
+            guard.Accept(vocabulary.IndexOf("a"));
+            while (!guard.Finished)
+            {
+                var logits = Enumerable.Range(0, vocabulary.Count).Select(_ => (float)(random.NextDouble() * 4)).ToArray();
+                guard.Filter(logits);
+                int chosen = Enumerable.Range(0, logits.Length).MaxBy(i => logits[i]);
+                Assert.False(float.IsNegativeInfinity(logits[chosen]));
+                guard.Accept(chosen);
+                text.Append(vocabulary[chosen]);
+                Assert.True(text.Length < 100);
+            }
+            var lines = text.ToString().TrimEnd(' ').Split(' ');
+            Assert.Equal(new[] { 'a', 'g', 'c' }, lines.Select(l => l[0]));
+            Assert.All(lines, l => Assert.InRange(l.Length, 3, 5));
+        }
+    }
+
+    [Fact]
     public void RulesThatCannotActAreErrors()
     {
         Assert.Equal("MaxCopiedNeedsCorpus", Assert.Throws<PSCharRnnException>(() => new DecodingRules { MaxCopied = 3 }.Validate()).ErrorId);

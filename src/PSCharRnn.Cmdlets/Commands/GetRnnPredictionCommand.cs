@@ -14,8 +14,8 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
     [ValidateNotNull]
     public RnnModel Model { get; set; } = null!;
 
-    /// <summary>The text to continue; one output string per prefix (and per -Count), the prefix included.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    /// <summary>The text to continue; one output string per prefix (and per -Count), the prefix included. Required unless -Acrostic gives the first character.</summary>
+    [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
     public string[] Prefix { get; set; } = Array.Empty<string>();
 
@@ -75,12 +75,43 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Exclude { get; set; } = Array.Empty<string>();
 
+    /// <summary>Write this many lines (a line ends at a space, as the book's corpus made every line break one), joined by newlines; -Length then caps the characters.</summary>
+    [Parameter]
+    [ValidateRange(1, 1000)]
+    public int? Lines { get; set; }
+
+    /// <summary>Characters per line: one number, or a range such as 5..9 (its smallest and largest values).</summary>
+    [Parameter]
+    [ValidateRange(1, 1000)]
+    [RangeTransformation]
+    public int[] LineLength { get; set; } = Array.Empty<int>();
+
+    /// <summary>藏头: line i starts with the i-th character, one line per character; the prefix (by default its first character) starts the first line.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Acrostic { get; set; }
+
     /// <summary>Write LyricsPrediction objects (model, its file, prefix, text, sample number, settings) instead of plain strings.</summary>
     [Parameter]
     public SwitchParameter AsObject { get; set; }
 
     private SamplingOptions sampling = SamplingOptions.Greedy;
     private DecodingRules rules = DecodingRules.None;
+    private string[] prefixes = Array.Empty<string>();
+
+    private const int LineCap = 10_000;
+
+    private string[] Prefixes(IReadOnlyList<string> acrostic)
+    {
+        if (acrostic.Count == 0)
+            return Prefix.Length > 0 ? Prefix
+                : throw new PSCharRnnException("PrefixRequired", ErrorCategory.InvalidArgument, null, "Give the text to continue with -Prefix (or an -Acrostic, whose first character starts the lyrics).");
+        if (Prefix.Length == 0) return new[] { acrostic[0] };
+        var mismatch = Prefix.FirstOrDefault(p => !p.StartsWith(acrostic[0], StringComparison.Ordinal));
+        return mismatch is null ? Prefix
+            : throw new PSCharRnnException("AcrosticPrefixMismatch", ErrorCategory.InvalidArgument, mismatch,
+                $"The acrostic's first line starts with '{acrostic[0]}', but the prefix '{mismatch}' does not: start the prefix with it, or leave -Prefix out.");
+    }
 
     protected override void BeginProcessing()
     {
@@ -95,7 +126,14 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
                 RepetitionPenalty = RepetitionPenalty,
                 NoRepeatNGram = NoRepeatNGram,
                 Exclude = Exclude,
+                Lines = Lines,
+                MinLineLength = LineLength.Length > 0 ? LineLength.Min() : 1,
+                MaxLineLength = LineLength.Length > 0 ? LineLength.Max() : null,
+                Acrostic = Acrostic is null ? Array.Empty<string>() : LyricsCorpus.Characters(Acrostic),
             }.Validate();
+            prefixes = Prefixes(rules.Acrostic);
+            // Lines end when they are written: -Length only caps them, unless the user set it.
+            if (rules.LineCount is not null && !MyInvocation.BoundParameters.ContainsKey(nameof(Length))) Length = LineCap;
         });
         if (sampling.IsGreedy && Count > 1)
             WriteWarning($"-Count {Count} with greedy decoding (-Temperature 0) writes the same text {Count} times; give -Temperature above 0 for different samples.");
@@ -103,7 +141,7 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var prefix in Prefix)
+        foreach (var prefix in prefixes)
             Report(() =>
             {
                 // One random stream per prefix, so a prefix's samples do not depend on the prefixes before it.

@@ -27,6 +27,25 @@ public sealed record DecodingRules
     /// <summary>Characters or words that never appear; a word is blocked by masking the character that would complete it.</summary>
     public IReadOnlyList<string> Exclude { get; init; } = Array.Empty<string>();
 
+    /// <summary>The line separator: the book's corpus made every line break a space, so a line is a run between spaces.</summary>
+    public const string LineSeparator = " ";
+
+    /// <summary>Write this many lines, then stop (null: -Length characters, no form).</summary>
+    public int? Lines { get; init; }
+
+    /// <summary>Each line's length in characters: the separator is masked before the minimum and forced at the maximum.</summary>
+    public int MinLineLength { get; init; } = 1;
+    public int? MaxLineLength { get; init; }
+
+    /// <summary>藏头: line i starts with the i-th of these characters (and there are as many lines).</summary>
+    public IReadOnlyList<string> Acrostic { get; init; } = Array.Empty<string>();
+
+    /// <summary>Whether the output is lines (joined by newlines) rather than one run of characters.</summary>
+    public bool HasForm => Lines is not null || Acrostic.Count > 0 || MaxLineLength is not null || MinLineLength > 1;
+
+    /// <summary>How many lines a sample has: -Lines, or one per acrostic character.</summary>
+    public int? LineCount => Lines ?? (Acrostic.Count > 0 ? Acrostic.Count : null);
+
     public DecodingRules Validate()
     {
         if (MaxCopied is not null && Avoid is null)
@@ -39,7 +58,27 @@ public sealed record DecodingRules
                 $"-RepetitionPenalty is a finite number of at least 1 (1: none), not {RepetitionPenalty}.");
         if (NoRepeatNGram is < 1)
             throw new PSCharRnnException("NoRepeatNGramOutOfRange", ErrorCategory.InvalidArgument, NoRepeatNGram, $"-NoRepeatNGram is at least 1, not {NoRepeatNGram}.");
+        if (Lines is not null && Acrostic.Count > 0 && Lines != Acrostic.Count)
+            throw new PSCharRnnException("AcrosticLinesConflict", ErrorCategory.InvalidArgument, Lines,
+                $"-Acrostic gives {Acrostic.Count} lines, one per character, but -Lines asks for {Lines}: give one of them, or both alike.");
+        if (MaxLineLength is int most && most < MinLineLength)
+            throw new PSCharRnnException("LineLengthOutOfRange", ErrorCategory.InvalidArgument, MaxLineLength,
+                $"A line cannot be at most {most} and at least {MinLineLength} characters long.");
+        if (MinLineLength < 1)
+            throw new PSCharRnnException("LineLengthOutOfRange", ErrorCategory.InvalidArgument, MinLineLength, $"A line has at least 1 character, not {MinLineLength}.");
         return this;
+    }
+
+    /// <summary>Throws, naming what is missing, when the vocabulary cannot write the form (no separator, an unknown acrostic character).</summary>
+    public void CheckVocabulary(Vocabulary vocabulary)
+    {
+        if (HasForm && !vocabulary.Contains(LineSeparator))
+            throw new PSCharRnnException("LineSeparatorOutOfVocabulary", ErrorCategory.InvalidArgument, LineSeparator,
+                "The model's vocabulary has no space, which separates lines (the book's corpus made every line break a space): it cannot write lines.");
+        var missing = Acrostic.Where(c => !vocabulary.Contains(c)).Distinct().ToList();
+        if (missing.Count > 0)
+            throw new PSCharRnnException("AcrosticOutOfVocabulary", ErrorCategory.InvalidArgument, string.Concat(missing),
+                $"The acrostic has characters the model's vocabulary lacks: {string.Join(" ", missing.Select(c => $"'{c}'"))}; no line can start with them.");
     }
 
     /// <summary>The rules' state for one sample of <paramref name="vocabulary"/>'s characters.</summary>

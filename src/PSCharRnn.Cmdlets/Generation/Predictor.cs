@@ -40,7 +40,9 @@ public static class Predictor
         var output = new List<int>(characters.Length + length) { model.Vocabulary.IndexOf(characters[0]) };
         guard.Accept(output[0]);
         var state = model.InitialState(1);
-        for (int t = 0; t < length + characters.Length - 1; t++)
+        int generated = 0;
+        // With lines to write, -Length is a cap: the sample ends when its last line does.
+        for (int t = 0; t < characters.Length - 1 || (generated < length && !guard.Finished); t++)
         {
             using var step = NewDisposeScope();
             // One time step through the same layers that training uses.
@@ -56,12 +58,17 @@ public static class Predictor
                 chosen = next.Choose(scores);
                 if (float.IsNegativeInfinity(scores[chosen]))
                     throw new PSCharRnnException("DecodingRulesUnsatisfiable", ErrorCategory.InvalidResult, prefix,
-                        $"After '{string.Concat(output.Select(i => model.Vocabulary[i]))}' the decoding rules allow no character " +
-                        $"(generated character {t - characters.Length + 2} of {length}). Loosen -MaxCopied, -NoRepeatNGram or -Exclude.");
+                        $"After '{string.Concat(output.Select(i => model.Vocabulary[i]))}' the decoding rules allow no character: {guard.Reason}. " +
+                        "Loosen -MaxCopied, -NoRepeatNGram, -Exclude or the line lengths.");
+                generated++;
             }
             output.Add(chosen);
             guard.Accept(chosen);
         }
-        return string.Concat(output.Select(i => model.Vocabulary[i]));
+        if ((rules ?? DecodingRules.None).LineCount is int lines && !guard.Finished)
+            throw new PSCharRnnException("LinesIncomplete", ErrorCategory.LimitsExceeded, length,
+                $"{length} characters made only {guard.Line - 1} of {lines} lines: give a larger -Length, or a -LineLength with a maximum.");
+        string text = string.Concat(output.Select(i => model.Vocabulary[i]));
+        return rules?.HasForm == true ? text.TrimEnd(' ').Replace(DecodingRules.LineSeparator, "\n") : text;
     }
 }

@@ -18,6 +18,10 @@ public sealed class SampleGuard
     private readonly HashSet<int> used = new();
     private readonly List<int[]> excluded;
     private SuffixAutomaton.Position copied = SuffixAutomaton.Start;
+    private readonly int separator = -1;
+    private readonly int[] acrostic;
+    private int lineLength;
+    private int linesDone;
 
     public SampleGuard(DecodingRules rules, Vocabulary vocabulary)
     {
@@ -27,13 +31,31 @@ public sealed class SampleGuard
         excluded = rules.Exclude
             .Select(word => LyricsCorpus.Characters(word).Select(c => vocabulary.Contains(c) ? vocabulary.IndexOf(c) : -1).ToArray())
             .Where(word => word.Length > 0 && !word.Contains(-1)).ToList();
+        if (rules.HasForm)
+        {
+            rules.CheckVocabulary(vocabulary);
+            separator = vocabulary.IndexOf(DecodingRules.LineSeparator);
+        }
+        acrostic = rules.Acrostic.Select(vocabulary.IndexOf).ToArray();
     }
+
+    /// <summary>The line the next character belongs to, from 1.</summary>
+    public int Line => linesDone + 1;
+
+    /// <summary>Whether the sample has all its lines.</summary>
+    public bool Finished => rules.LineCount is int lines && linesDone >= lines;
 
     /// <summary>How many characters of the output, ending with the last one, occur in the corpus to avoid.</summary>
     public int CopiedRun => copied.Matched;
 
     public void Accept(int index)
     {
+        if (separator >= 0 && index == separator)
+        {
+            if (lineLength > 0) linesDone++;
+            lineLength = 0;
+        }
+        else lineLength++;
         output.Add(index);
         used.Add(index);
         if (rules.Avoid is { } avoid) copied = avoid.Step(copied, codePoints[index]);
@@ -56,6 +78,29 @@ public sealed class SampleGuard
         if (rules.NoRepeatNGram is int n) MaskRepeatedNGrams(logits, n);
         foreach (var word in excluded)
             if (EndsWith(word.AsSpan(0, word.Length - 1))) logits[word[^1]] = float.NegativeInfinity;
+        if (separator >= 0) ApplyForm(logits);
+    }
+
+    /// <summary>Why the rules allowed nothing at this step, for the error a user sees.</summary>
+    public string Reason => separator < 0 ? "no character is left"
+        : lineLength == 0 && linesDone < acrostic.Length ? $"line {Line} must start with '{rules.Acrostic[linesDone]}', which the other rules forbid here"
+        : rules.MaxLineLength is int most && lineLength >= most ? $"line {Line} must end at {most} characters, and the other rules forbid the separator"
+        : $"no character may continue line {Line}";
+
+    // Lines: no empty line; the separator waits for the minimum length and comes at the maximum; an acrostic line
+    // starts with its character. A forced character keeps its own logit, or -∞ when another rule forbade it.
+    private void ApplyForm(Span<float> logits)
+    {
+        if (lineLength == 0 && linesDone < acrostic.Length) Force(logits, acrostic[linesDone]);
+        else if (rules.MaxLineLength is int most && lineLength >= most) Force(logits, separator);
+        else if (lineLength < rules.MinLineLength) logits[separator] = float.NegativeInfinity;
+    }
+
+    private static void Force(Span<float> logits, int index)
+    {
+        float kept = logits[index];
+        logits.Fill(float.NegativeInfinity);
+        logits[index] = float.IsNegativeInfinity(kept) ? kept : 0;
     }
 
     // Every earlier place where the last n − 1 characters stand is followed by a character that would repeat an n-gram.
