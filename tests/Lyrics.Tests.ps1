@@ -289,6 +289,17 @@ Describe 'Get-RnnPrediction writes lines, acrostics' {
         ($text -split "`n").Count | Should -Be 4
         ($text -replace "`n", ' ' | Measure-LyricsNovelty -Corpus $book).LongestCopiedLength | Should -BeLessOrEqual 6
     }
+    It 'ends every line on one rhyme (十三辙): the first line''s with -Rhyme, a given character''s with -RhymeWith' {
+        $group = { param($line) [PSCharRnn.Generation.RhymeTable]::GroupOf([string]$line[-1]) }
+        $rhymed = $poet | Get-RnnPrediction -Prefix 分开 -Lines 4 -LineLength 7 -Rhyme -MaxCopied 6 -Corpus $book
+        $lines = $rhymed -split "`n"
+        $lines.Count | Should -Be 4
+        @($lines | ForEach-Object { & $group $_ } | Sort-Object -Unique).Count | Should -Be 1 -Because $rhymed
+        $with = $poet | Get-RnnPrediction -Acrostic 我想你爱 -LineLength 5 -RhymeWith 开 -Temperature 0.8 -Seed 5
+        $with -split "`n" | ForEach-Object { & $group $_ | Should -Be '怀来' -Because $with }
+        { $poet | Get-RnnPrediction -Prefix 分开 -Lines 2 -RhymeWith x } | Should -Throw -ErrorId 'RhymeUnknown*'
+        { $poet | Get-RnnPrediction -Prefix 分开 -Lines 2 -Rhyme -RhymeWith 开 } | Should -Throw -ErrorId 'RhymeConflict*'
+    }
     It 'names what it cannot write: an acrostic character the model lacks, a prefix that does not start it, conflicting -Lines' {
         $err = { $poet | Get-RnnPrediction -Acrostic 周Q伦 } | Should -Throw -ErrorId 'AcrosticOutOfVocabulary*' -PassThru
         $err.TargetObject | Should -Be 'Q'

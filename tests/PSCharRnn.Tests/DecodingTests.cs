@@ -143,6 +143,49 @@ public class DecodingTests
         }
     }
 
+    [Theory]
+    [InlineData("怀来", "开来爱在带")]
+    [InlineData("中东", "风中东梦空")]
+    [InlineData("江阳", "光想方唱旁")]
+    [InlineData("一七", "你里气去曲")]
+    [InlineData("言前", "天边远前转")]
+    [InlineData("梭波", "我过说的落")]
+    [InlineData("乜斜", "月别学夜写")]
+    public void TheRhymeTableGroupsCharactersAsSongLyricsRhyme(string group, string characters)
+    {
+        foreach (var c in characters) Assert.Equal(group, RhymeTable.GroupOf(c.ToString()));
+        Assert.Equal(13, RhymeTable.Groups.Count);
+        Assert.Null(RhymeTable.GroupOf("a"));
+    }
+
+    [Fact]
+    public void EveryLineEndsOnTheRhyme()
+    {
+        var vocabulary = new Vocabulary("开来爱在带风中东我你的 ".Select(c => c.ToString()));
+        var random = new Random(8);
+        foreach (var rules in new[] { new DecodingRules { Lines = 4, RhymeWith = "开" }, new DecodingRules { Lines = 4, Rhyme = true, MaxLineLength = 5 } })
+            for (int trial = 0; trial < 30; trial++)
+            {
+                var guard = rules.Validate().Start(vocabulary);
+                var text = new System.Text.StringBuilder("你");
+                guard.Accept(vocabulary.IndexOf("你"));
+                while (!guard.Finished && text.Length < 5000)
+                {
+                    var logits = Enumerable.Range(0, vocabulary.Count).Select(_ => (float)(random.NextDouble() * 4)).ToArray();
+                    guard.Filter(logits);
+                    int chosen = Enumerable.Range(0, logits.Length).MaxBy(i => logits[i]);
+                    Assert.False(float.IsNegativeInfinity(logits[chosen]));
+                    guard.Accept(chosen);
+                    text.Append(vocabulary[chosen]);
+                }
+                Assert.True(guard.Finished);
+                var ends = text.ToString().TrimEnd(' ').Split(' ').Select(l => RhymeTable.GroupOf(l[^1].ToString())).ToList();
+                Assert.Equal(4, ends.Count);
+                Assert.All(ends, g => Assert.Equal(rules.RhymeWith is null ? ends[0] : "怀来", g));
+                Assert.NotNull(ends[0]);
+            }
+    }
+
     [Fact]
     public void RulesThatCannotActAreErrors()
     {

@@ -91,6 +91,15 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
     [ValidateNotNullOrEmpty]
     public string? Acrostic { get; set; }
 
+    /// <summary>Every line ends on a character of the rhyme group (十三辙) of the first line's last character.</summary>
+    [Parameter]
+    public SwitchParameter Rhyme { get; set; }
+
+    /// <summary>Every line ends on a character of this character's rhyme group (十三辙), e.g. 开 for 怀来.</summary>
+    [Parameter]
+    [ValidateLength(1, 2)]
+    public string? RhymeWith { get; set; }
+
     /// <summary>Write LyricsPrediction objects (model, its file, prefix, text, sample number, settings) instead of plain strings.</summary>
     [Parameter]
     public SwitchParameter AsObject { get; set; }
@@ -130,6 +139,8 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
                 MinLineLength = LineLength.Length > 0 ? LineLength.Min() : 1,
                 MaxLineLength = LineLength.Length > 0 ? LineLength.Max() : null,
                 Acrostic = Acrostic is null ? Array.Empty<string>() : LyricsCorpus.Characters(Acrostic),
+                Rhyme = Rhyme,
+                RhymeWith = RhymeWith,
             }.Validate();
             prefixes = Prefixes(rules.Acrostic);
             // Lines end when they are written: -Length only caps them, unless the user set it.

@@ -40,8 +40,14 @@ public sealed record DecodingRules
     /// <summary>藏头: line i starts with the i-th of these characters (and there are as many lines).</summary>
     public IReadOnlyList<string> Acrostic { get; init; } = Array.Empty<string>();
 
+    /// <summary>Every line ends on a character of the first line's last character's rhyme group (十三辙).</summary>
+    public bool Rhyme { get; init; }
+
+    /// <summary>Every line ends on a character of this character's rhyme group.</summary>
+    public string? RhymeWith { get; init; }
+
     /// <summary>Whether the output is lines (joined by newlines) rather than one run of characters.</summary>
-    public bool HasForm => Lines is not null || Acrostic.Count > 0 || MaxLineLength is not null || MinLineLength > 1;
+    public bool HasForm => Lines is not null || Acrostic.Count > 0 || MaxLineLength is not null || MinLineLength > 1 || Rhyme || RhymeWith is not null;
 
     /// <summary>How many lines a sample has: -Lines, or one per acrostic character.</summary>
     public int? LineCount => Lines ?? (Acrostic.Count > 0 ? Acrostic.Count : null);
@@ -64,6 +70,12 @@ public sealed record DecodingRules
         if (MaxLineLength is int most && most < MinLineLength)
             throw new PSCharRnnException("LineLengthOutOfRange", ErrorCategory.InvalidArgument, MaxLineLength,
                 $"A line cannot be at most {most} and at least {MinLineLength} characters long.");
+        if (RhymeWith is not null && RhymeTable.GroupOf(RhymeWith) is null)
+            throw new PSCharRnnException("RhymeUnknown", ErrorCategory.InvalidArgument, RhymeWith,
+                $"'{RhymeWith}' has no Mandarin reading in the thirteen rhyme groups ({string.Join(", ", RhymeTable.Groups)}): give a Chinese character.");
+        if (Rhyme && RhymeWith is not null)
+            throw new PSCharRnnException("RhymeConflict", ErrorCategory.InvalidArgument, RhymeWith,
+                "-Rhyme takes the rhyme from the first line, -RhymeWith from a given character: give one of them.");
         if (MinLineLength < 1)
             throw new PSCharRnnException("LineLengthOutOfRange", ErrorCategory.InvalidArgument, MinLineLength, $"A line has at least 1 character, not {MinLineLength}.");
         return this;
@@ -75,6 +87,9 @@ public sealed record DecodingRules
         if (HasForm && !vocabulary.Contains(LineSeparator))
             throw new PSCharRnnException("LineSeparatorOutOfVocabulary", ErrorCategory.InvalidArgument, LineSeparator,
                 "The model's vocabulary has no space, which separates lines (the book's corpus made every line break a space): it cannot write lines.");
+        if (RhymeWith is not null && RhymeTable.GroupOf(RhymeWith) is string group && !vocabulary.Any(c => RhymeTable.GroupOf(c) == group))
+            throw new PSCharRnnException("RhymeOutOfVocabulary", ErrorCategory.InvalidArgument, RhymeWith,
+                $"The model's vocabulary has no character of the rhyme group {group} ('{RhymeWith}'): no line can end on that rhyme.");
         var missing = Acrostic.Where(c => !vocabulary.Contains(c)).Distinct().ToList();
         if (missing.Count > 0)
             throw new PSCharRnnException("AcrosticOutOfVocabulary", ErrorCategory.InvalidArgument, string.Concat(missing),

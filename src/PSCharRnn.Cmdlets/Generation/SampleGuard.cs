@@ -22,6 +22,8 @@ public sealed class SampleGuard
     private readonly int[] acrostic;
     private int lineLength;
     private int linesDone;
+    private readonly string?[] rhymeOf;
+    private string? rhyme;
 
     public SampleGuard(DecodingRules rules, Vocabulary vocabulary)
     {
@@ -37,7 +39,14 @@ public sealed class SampleGuard
             separator = vocabulary.IndexOf(DecodingRules.LineSeparator);
         }
         acrostic = rules.Acrostic.Select(vocabulary.IndexOf).ToArray();
+        rhymeOf = rules.Rhyme || rules.RhymeWith is not null ? vocabulary.Select(RhymeTable.GroupOf).ToArray() : Array.Empty<string?>();
+        rhyme = rules.RhymeWith is null ? null : RhymeTable.GroupOf(rules.RhymeWith);
     }
+
+    private bool Rhyming => rhymeOf.Length > 0;
+
+    // Whether a line may end on this character: of the rhyme group, or for -Rhyme's first line of any group.
+    private bool EndsRhymed(int index) => !Rhyming || (rhyme is null ? rhymeOf[index] is not null : rhymeOf[index] == rhyme);
 
     /// <summary>The line the next character belongs to, from 1.</summary>
     public int Line => linesDone + 1;
@@ -52,7 +61,11 @@ public sealed class SampleGuard
     {
         if (separator >= 0 && index == separator)
         {
-            if (lineLength > 0) linesDone++;
+            if (lineLength > 0)
+            {
+                linesDone++;
+                if (Rhyming) rhyme ??= rhymeOf[output[^1]];
+            }
             lineLength = 0;
         }
         else lineLength++;
@@ -84,7 +97,8 @@ public sealed class SampleGuard
     /// <summary>Why the rules allowed nothing at this step, for the error a user sees.</summary>
     public string Reason => separator < 0 ? "no character is left"
         : lineLength == 0 && linesDone < acrostic.Length ? $"line {Line} must start with '{rules.Acrostic[linesDone]}', which the other rules forbid here"
-        : rules.MaxLineLength is int most && lineLength >= most ? $"line {Line} must end at {most} characters, and the other rules forbid the separator"
+        : Rhyming && rules.MaxLineLength is int last && lineLength == last - 1 ? $"line {Line} must end on a rhyme of {rhyme ?? "a rhyme group"}, and the model's vocabulary or the other rules allow none here"
+        : rules.MaxLineLength is int most && lineLength >= most ? $"line {Line} must end at {most} characters{(Rhyming ? $" on a rhyme of {rhyme ?? "a rhyme group"}" : "")}, and the other rules forbid that"
         : $"no character may continue line {Line}";
 
     // Lines: no empty line; the separator waits for the minimum length and comes at the maximum; an acrostic line
@@ -92,15 +106,20 @@ public sealed class SampleGuard
     private void ApplyForm(Span<float> logits)
     {
         if (lineLength == 0 && linesDone < acrostic.Length) Force(logits, acrostic[linesDone]);
-        else if (rules.MaxLineLength is int most && lineLength >= most) Force(logits, separator);
-        else if (lineLength < rules.MinLineLength) logits[separator] = float.NegativeInfinity;
+        else if (rules.MaxLineLength is int most && lineLength >= most) Force(logits, EndsRhymed(output[^1]) ? separator : -1);
+        else if (lineLength < rules.MinLineLength || !EndsRhymed(output[^1])) logits[separator] = float.NegativeInfinity;
+        // The last character of a line of fixed length must rhyme.
+        if (Rhyming && rules.MaxLineLength is int end && lineLength == end - 1)
+            for (int i = 0; i < logits.Length; i++)
+                if (!EndsRhymed(i)) logits[i] = float.NegativeInfinity;
     }
 
+    // Only this character may come (-1: none may); it keeps -∞ when another rule forbade it.
     private static void Force(Span<float> logits, int index)
     {
-        float kept = logits[index];
+        float kept = index < 0 ? float.NegativeInfinity : logits[index];
         logits.Fill(float.NegativeInfinity);
-        logits[index] = float.IsNegativeInfinity(kept) ? kept : 0;
+        if (index >= 0) logits[index] = float.IsNegativeInfinity(kept) ? kept : 0;
     }
 
     // Every earlier place where the last n − 1 characters stand is followed by a character that would repeat an n-gram.
