@@ -237,6 +237,15 @@ Describe 'Get-RnnPrediction rules a writer sets' {
             $result.LongestCopiedLength | Should -BeLessOrEqual $N -Because "'$($result.Text)' copies '$($result.LongestCopied)'"
         }
     }
+    It 'keeps -MaxCopied on every beam of -BeamWidth, and writes the best distinct beams' {
+        $beams = @($writer | Get-RnnPrediction -Prefix 分开 -Length 40 -BeamWidth 8 -Count 4 -MaxCopied 6 -Corpus $book)
+        $beams.Count | Should -Be 4
+        @($beams | Sort-Object -Unique).Count | Should -Be 4
+        foreach ($result in $beams | Measure-LyricsNovelty -Corpus $book) { $result.LongestCopiedLength | Should -BeLessOrEqual 6 }
+        $again = @($writer | Get-RnnPrediction -Prefix 分开 -Length 40 -BeamWidth 8 -Count 4 -MaxCopied 6 -Corpus $book)
+        $again | Should -Be $beams -Because 'beam search is deterministic'
+        { $writer | Get-RnnPrediction -Prefix 分开 -BeamWidth 4 -Temperature 0.8 } | Should -Throw -ErrorId 'BeamSamplingConflict*'
+    }
     It 'copies more without it, so the check above can fail' {
         $greedy = $writer | Get-RnnPrediction -Prefix 分开, 不分开, 我想 -Length 60 | Measure-LyricsNovelty -Corpus $book
         ($greedy.LongestCopiedLength | Measure-Object -Maximum).Maximum | Should -BeGreaterThan 6
@@ -287,6 +296,14 @@ Describe 'Get-RnnPrediction writes lines, acrostics' {
     It 'combines with -MaxCopied: a 4-line acrostic that copies at most 6 characters' {
         $text = $poet | Get-RnnPrediction -Acrostic 我想你爱 -LineLength 7 -MaxCopied 6 -Corpus $book
         ($text -split "`n").Count | Should -Be 4
+        ($text -replace "`n", ' ' | Measure-LyricsNovelty -Corpus $book).LongestCopiedLength | Should -BeLessOrEqual 6
+    }
+    It 'writes a rhymed four-line acrostic with beams' {
+        $text = $poet | Get-RnnPrediction -Acrostic 我想你爱 -LineLength 7 -BeamWidth 8 -MaxCopied 6 -Corpus $book -Rhyme
+        $lines = $text -split "`n"
+        ($lines | ForEach-Object { $_[0] }) -join '' | Should -Be '我想你爱'
+        $lines | ForEach-Object { $_.Length | Should -Be 7 }
+        @($lines | ForEach-Object { [PSCharRnn.Generation.RhymeTable]::GroupOf([string]$_[-1]) } | Sort-Object -Unique).Count | Should -Be 1
         ($text -replace "`n", ' ' | Measure-LyricsNovelty -Corpus $book).LongestCopiedLength | Should -BeLessOrEqual 6
     }
     It 'ends every line on one rhyme (十三辙): the first line''s with -Rhyme, a given character''s with -RhymeWith' {

@@ -54,6 +54,7 @@
         Description = @(
             "The book's predict_rnn: feeds the prefix one character at a time, then appends -Length characters. By default each is the argmax (greedy, as the book). With -Temperature above 0 each is drawn from softmax(logits / T), after keeping only the -TopK most likely and then the smallest set whose probability reaches -TopP; -Seed makes the draws repeatable, in any process. One string per prefix and -Count, the prefix included."
             'Rules shape every step, greedy or sampled, before the character is chosen: -MaxCopied N with -Corpus never lets a run of more than N characters that includes a generated one occur in that corpus (a walk of its suffix automaton, O(1) per candidate); -RepetitionPenalty divides positive logits of characters already written and multiplies negative ones; -NoRepeatNGram never repeats an n-character sequence in one sample; -Exclude masks characters, and the last character of words, that must not appear. When they leave no character the error is DecodingRulesUnsatisfiable; nothing is relaxed.'
+            '-BeamWidth K keeps the K continuations with the best mean log-probability per generated character (deterministic; 1 is greedy); every rule holds on every beam, and -Count writes the best distinct beams (at most K). It does not combine with -Temperature.'
             'Form: a line is a run of characters between spaces (the book''s corpus made every line break a space). -Lines writes that many lines, joined by newlines (-Length then only caps the characters); -LineLength L or a range such as 5..9 masks the separator before the shortest length and forces it at the longest; -Acrostic (藏头) starts line i with its i-th character, one line per character; the prefix, by default the acrostic''s first character, starts the first line. -Rhyme ends every line on the rhyme group (十三辙) of the first line''s last character, -RhymeWith on a given character''s (groups by each character''s first Mandarin reading in Unihan).'
             "A prefix with characters outside the model's vocabulary is a non-terminating error (PrefixOutOfVocabulary) that lists them; the other prefixes are still written."
         )
@@ -63,6 +64,7 @@
             @{ Code = '$model | Get-RnnPrediction -Prefix 分开 -MaxCopied 6 -Corpus (Import-LyricsCorpus) -Temperature 0.8 -Seed 1'; Remarks = 'Lyrics that never copy more than six characters in a row from the book''s corpus.' }
             @{ Code = 'Import-RnnModel ./models/*.safetensors | Get-RnnPrediction -Prefix 分开 -AsObject | Format-Table'; Remarks = 'One row per model file: which model wrote what.' }
             @{ Code = '$model | Get-RnnPrediction -Acrostic 我想你 -LineLength 7 -MaxCopied 6 -Corpus (Import-LyricsCorpus)'; Remarks = 'A three-line acrostic of seven-character lines that copies no more than six characters in a row.' }
+            @{ Code = '$model | Get-RnnPrediction -Acrostic 我想你爱 -LineLength 7 -Rhyme -BeamWidth 8 -MaxCopied 6 -Corpus (Import-LyricsCorpus)'; Remarks = 'A rhymed four-line acrostic found by beam search.' }
         )
     }
     'Export-RnnModel'     = @{

@@ -193,3 +193,37 @@ public class DecodingTests
         Assert.Equal("RepetitionPenaltyOutOfRange", Assert.Throws<PSCharRnnException>(() => new DecodingRules { RepetitionPenalty = 0.5 }.Validate()).ErrorId);
     }
 }
+
+/// <summary>Beam search on a small trained-from-nothing model: the same rules hold on every beam.</summary>
+public class BeamSearchTests
+{
+    private static readonly string Corpus = string.Concat(Enumerable.Repeat("abcdefg abcdef abcde ", 20));
+
+    [Fact]
+    public void OneBeamIsGreedyDecoding()
+    {
+        using var model = Tiny.Model(8, 16, seed: 3, scale: 30);
+        var beam = BeamSearch.Predict(model, "a", 30, width: 1, count: 1);
+        Assert.Equal(Predictor.Predict(model, "a", 30), Assert.Single(beam));
+    }
+
+    [Fact]
+    public void BeamsAreDeterministicDistinctAndObeyTheRules()
+    {
+        using var model = Tiny.Model(8, 16, seed: 4, scale: 30);
+        var rules = new DecodingRules { MaxCopied = 3, Avoid = new SuffixAutomaton(Corpus.Select(c => (int)c)), NoRepeatNGram = 4 }.Validate();
+        var first = BeamSearch.Predict(model, "ab", 25, width: 6, count: 4, rules);
+        Assert.Equal(first, BeamSearch.Predict(model, "ab", 25, width: 6, count: 4, rules));
+        Assert.Equal(first.Count, first.Distinct().Count());
+        Assert.True(first.Count > 1);
+        var index = new NoveltyIndex(Corpus, 4);
+        foreach (var text in first)
+        {
+            Assert.Equal(27, text.Length);
+            // The prefix "ab" is itself copied; no longer run may occur.
+            Assert.True(index.Measure(text).LongestCopiedLength <= 3, text);
+            var grams = Enumerable.Range(0, text.Length - 3).Select(i => text.Substring(i, 4)).ToList();
+            Assert.Equal(grams.Count, grams.Distinct().Count());
+        }
+    }
+}

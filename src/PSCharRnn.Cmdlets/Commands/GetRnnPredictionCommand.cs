@@ -100,6 +100,11 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
     [ValidateLength(1, 2)]
     public string? RhymeWith { get; set; }
 
+    /// <summary>Beam search with this many beams (1: greedy, as the book): the continuations with the best mean log-probability; -Count writes the best distinct beams.</summary>
+    [Parameter]
+    [ValidateRange(1, 256)]
+    public int BeamWidth { get; set; } = 1;
+
     /// <summary>Write LyricsPrediction objects (model, its file, prefix, text, sample number, settings) instead of plain strings.</summary>
     [Parameter]
     public SwitchParameter AsObject { get; set; }
@@ -146,7 +151,13 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
             // Lines end when they are written: -Length only caps them, unless the user set it.
             if (rules.LineCount is not null && !MyInvocation.BoundParameters.ContainsKey(nameof(Length))) Length = LineCap;
         });
-        if (sampling.IsGreedy && Count > 1)
+        if (BeamWidth > 1 && !sampling.IsGreedy)
+            Run(() => throw new PSCharRnnException("BeamSamplingConflict", ErrorCategory.InvalidArgument, BeamWidth,
+                "-BeamWidth searches for the most likely continuations, deterministically; -Temperature above 0 draws them at random. Give one of them."));
+        if (BeamWidth > 1 && Count > BeamWidth)
+            Run(() => throw new PSCharRnnException("BeamCountTooLarge", ErrorCategory.InvalidArgument, Count,
+                $"-Count {Count} asks for more beams than -BeamWidth {BeamWidth} keeps."));
+        if (sampling.IsGreedy && Count > 1 && BeamWidth == 1)
             WriteWarning($"-Count {Count} with greedy decoding (-Temperature 0) writes the same text {Count} times; give -Temperature above 0 for different samples.");
     }
 
@@ -157,11 +168,12 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
             {
                 // One random stream per prefix, so a prefix's samples do not depend on the prefixes before it.
                 var next = new NextCharacter(sampling);
-                for (int i = 0; i < Count; i++)
-                {
-                    string text = Predictor.Predict(Model, prefix, Length, next, rules);
-                    WriteObject(AsObject ? new LyricsPrediction(Model.ToString(), Model.Path, prefix, text, i + 1, sampling) : text);
-                }
+                var texts = BeamWidth > 1
+                    ? BeamSearch.Predict(Model, prefix, Length, BeamWidth, Count, rules)
+                    : Enumerable.Range(0, Count).Select(_ => Predictor.Predict(Model, prefix, Length, next, rules));
+                int sample = 0;
+                foreach (var text in texts)
+                    WriteObject(AsObject ? new LyricsPrediction(Model.ToString(), Model.Path, prefix, text, ++sample, sampling) : text);
             });
     }
 }

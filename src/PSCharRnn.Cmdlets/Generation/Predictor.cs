@@ -44,30 +44,49 @@ public static class Predictor
         // With lines to write, -Length is a cap: the sample ends when its last line does.
         for (int t = 0; t < characters.Length - 1 || (generated < length && !guard.Finished); t++)
         {
-            using var step = NewDisposeScope();
-            // One time step through the same layers that training uses.
-            var (logits, nextState) = model.Forward(tensor(new long[] { output[^1] }, new long[] { 1, 1 }, device: model.Device), state);
-            state = nextState.MoveToOuterDisposeScope();
+            var (logits, nextState) = Step(model, output[^1], state);
+            state = nextState;
             int chosen;
             if (t < characters.Length - 1)
                 chosen = model.Vocabulary.IndexOf(characters[t + 1]);
             else
             {
-                var scores = logits.to(ScalarType.Float32).cpu().data<float>().ToArray();
+                var scores = logits;
                 guard.Filter(scores);
                 chosen = next.Choose(scores);
-                if (float.IsNegativeInfinity(scores[chosen]))
-                    throw new PSCharRnnException("DecodingRulesUnsatisfiable", ErrorCategory.InvalidResult, prefix,
-                        $"After '{string.Concat(output.Select(i => model.Vocabulary[i]))}' the decoding rules allow no character: {guard.Reason}. " +
-                        "Loosen -MaxCopied, -NoRepeatNGram, -Exclude or the line lengths.");
+                if (float.IsNegativeInfinity(scores[chosen])) throw Unsatisfiable(model, prefix, output, guard);
                 generated++;
             }
             output.Add(chosen);
             guard.Accept(chosen);
         }
+        CheckFinished(rules, guard, length);
+        return Text(model, output, rules);
+    }
+
+    /// <summary>One time step through the same layers that training uses: the logits after <paramref name="index"/>, and the state.</summary>
+    internal static (float[] Logits, RecurrentState State) Step(RnnModel model, int index, RecurrentState state)
+    {
+        using var step = NewDisposeScope();
+        var (logits, next) = model.Forward(tensor(new long[] { index }, new long[] { 1, 1 }, device: model.Device), state);
+        return (logits.to(ScalarType.Float32).cpu().data<float>().ToArray(), next.MoveToOuterDisposeScope());
+    }
+
+    internal static PSCharRnnException Unsatisfiable(RnnModel model, string prefix, IEnumerable<int> output, SampleGuard guard) =>
+        new("DecodingRulesUnsatisfiable", ErrorCategory.InvalidResult, prefix,
+            $"After '{string.Concat(output.Select(i => model.Vocabulary[i]))}' the decoding rules allow no character: {guard.Reason}. " +
+            "Loosen -MaxCopied, -NoRepeatNGram, -Exclude or the line lengths.");
+
+    internal static void CheckFinished(DecodingRules? rules, SampleGuard guard, int length)
+    {
         if ((rules ?? DecodingRules.None).LineCount is int lines && !guard.Finished)
             throw new PSCharRnnException("LinesIncomplete", ErrorCategory.LimitsExceeded, length,
                 $"{length} characters made only {guard.Line - 1} of {lines} lines: give a larger -Length, or a -LineLength with a maximum.");
+    }
+
+    /// <summary>The output as text; with a form, its lines joined by newlines.</summary>
+    internal static string Text(RnnModel model, IEnumerable<int> output, DecodingRules? rules)
+    {
         string text = string.Concat(output.Select(i => model.Vocabulary[i]));
         return rules?.HasForm == true ? text.TrimEnd(' ').Replace(DecodingRules.LineSeparator, "\n") : text;
     }

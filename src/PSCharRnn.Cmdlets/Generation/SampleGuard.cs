@@ -48,6 +48,17 @@ public sealed class SampleGuard
     // Whether a line may end on this character: of the rhyme group, or for -Rhyme's first line of any group.
     private bool EndsRhymed(int index) => !Rhyming || (rhyme is null ? rhymeOf[index] is not null : rhymeOf[index] == rhyme);
 
+    // A copy that goes on apart: beam search follows several continuations of one output.
+    private SampleGuard(SampleGuard other)
+    {
+        (rules, codePoints, excluded, separator, acrostic, rhymeOf) = (other.rules, other.codePoints, other.excluded, other.separator, other.acrostic, other.rhymeOf);
+        output = new List<int>(other.output);
+        used = new HashSet<int>(other.used);
+        (copied, lineLength, linesDone, rhyme) = (other.copied, other.lineLength, other.linesDone, other.rhyme);
+    }
+
+    public SampleGuard Clone() => new(this);
+
     /// <summary>The line the next character belongs to, from 1.</summary>
     public int Line => linesDone + 1;
 
