@@ -80,13 +80,14 @@ function Measure-Ours([string] $Cell, [string] $Sampling, [string] $Optimizer, [
     try { $trainer.Train($stop.Token) } catch [OperationCanceledException] { }
     $generation = if ($Memory) { Measure-Generation $model }
     $novelty = if ($Memory -and $Sampling -eq 'Random') { Measure-Novelty $model }
+    $form = if ($Memory -and $Sampling -eq 'Random') { Measure-Form $model }
     $seconds = @($model.History.Seconds)
     $result = [pscustomobject]@{
         Model = "$Cell $Optimizer"; Sampling = $Sampling; Seed = $RunSeed; Epochs = $model.EpochsTrained
         SecondsPerEpoch = Get-Median ($seconds | Select-Object -Skip 1); FirstEpoch = $seconds[0]
         Perplexity = $model.Perplexity; History = $model.History
         Samples = @('分开', '不分开' | ForEach-Object { [PSCharRnn.Generation.Predictor]::Predict($model, $_, 50) })
-        Rss = $rss; Live = $live; Generation = $generation; Novelty = $novelty
+        Rss = $rss; Live = $live; Generation = $generation; Novelty = $novelty; Form = $form
     }
     $model.Dispose()
     $result
@@ -108,21 +109,48 @@ function Measure-Generation($model) {
     }
 }
 
-# How much of the model's lyrics is copied from the book's whole text, at a few temperatures: 20 samples per prefix.
+# How much of the model's lyrics is copied from the book's whole text, at a few temperatures (20 samples per prefix),
+# and what -MaxCopied and beams change: the copying, and the samples' perplexity under the model (fluency's price).
 function Measure-Novelty($model) {
     $index = [PSCharRnn.Corpus.NoveltyIndex]::new($whole.Text, 4)
-    foreach ($temperature in 0, 0.5, 0.8, 1.0, 1.2) {
-        $results = foreach ($prefix in '分开', '不分开') {
-            $next = [PSCharRnn.Generation.NextCharacter]::new([PSCharRnn.Generation.SamplingOptions]@{ Temperature = $temperature; Seed = 1 })
-            foreach ($i in 1..$(if ($temperature -eq 0) { 1 } else { 20 })) { $index.Measure([PSCharRnn.Generation.Predictor]::Predict($model, $prefix, 50, $next)) }
+    $settings = @(
+        foreach ($t in 0, 0.5, 0.8, 1.0, 1.2) { @{ Temperature = $t } }
+        foreach ($n in 8, 5) { @{ Temperature = 0; MaxCopied = $n }; @{ Temperature = 0.8; MaxCopied = $n } }
+        @{ Temperature = 0; MaxCopied = 6; Beams = 8 }
+    )
+    foreach ($setting in $settings) {
+        $rules = if ($setting.MaxCopied) { [PSCharRnn.Generation.DecodingRules]@{ MaxCopied = $setting.MaxCopied; Avoid = $index.Automaton } } else { [PSCharRnn.Generation.DecodingRules]::None }
+        $texts = foreach ($prefix in '分开', '不分开') {
+            if ($setting.Beams) { [PSCharRnn.Generation.BeamSearch]::Predict($model, $prefix, 50, $setting.Beams, 1, $rules) }
+            else {
+                $next = [PSCharRnn.Generation.NextCharacter]::new([PSCharRnn.Generation.SamplingOptions]@{ Temperature = $setting.Temperature; Seed = 1 })
+                foreach ($i in 1..$(if ($setting.Temperature -eq 0) { 1 } else { 20 })) { [PSCharRnn.Generation.Predictor]::Predict($model, $prefix, 50, $next, $rules) }
+            }
         }
+        $results = $texts | ForEach-Object { $index.Measure($_) }
+        $perplexity = $texts | ForEach-Object { [PSCharRnn.Training.HeldOutPerplexity]::Measure($model, $model.Vocabulary.Encode($_)).Item1 }
         [pscustomobject]@{
-            Temperature = $temperature; Samples = @($results).Count
+            Decoding = "$(if ($setting.Beams) { "$($setting.Beams) beams" } elseif ($setting.Temperature -eq 0) { 'greedy' } else { "T $($setting.Temperature)" })$(if ($setting.MaxCopied) { ", -MaxCopied $($setting.MaxCopied)" })"
+            Samples = @($results).Count
             'Longest copied (mean chars)' = '{0:F1}' -f ($results.LongestCopiedLength | Measure-Object -Average).Average
             'Longest copied (max)' = ($results.LongestCopiedLength | Measure-Object -Maximum).Maximum
             'Novel 4-grams (mean)' = '{0:P0}' -f ($results.NovelNGramFraction | Measure-Object -Average).Average
+            'Perplexity under the model (mean)' = '{0:F2}' -f ($perplexity | Measure-Object -Average).Average
         }
     }
+}
+
+# What a writer waits for: four rhymed lines of seven characters, eight beams, at most six characters copied.
+function Measure-Form($model) {
+    $index = [PSCharRnn.Corpus.NoveltyIndex]::new($whole.Text, 4)
+    $rules = [PSCharRnn.Generation.DecodingRules]@{ MaxCopied = 6; Avoid = $index.Automaton; Lines = 4; MinLineLength = 7; MaxLineLength = 7; Rhyme = $true }
+    $text = $null
+    $times = 1..5 | ForEach-Object {
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $text = [PSCharRnn.Generation.BeamSearch]::Predict($model, '分开', 10000, 8, 1, $rules)[0]
+        $watch.Elapsed.TotalSeconds
+    }
+    [pscustomobject]@{ Seconds = Get-Median $times; Text = $text }
 }
 
 # Runs the book's PyTorch code for the same configuration; null when its PyTorch is missing.
@@ -204,6 +232,7 @@ foreach ($sampling in 'Random', 'Consecutive') {
     $r.Samples | ForEach-Object { " - $_" }
     $r.Generation | ForEach-Object { "writing 50 characters after 不分开 at temperature {0}: {1:F1} ms (median of 20, after a first call)" -f $_.Temperature, $_.Milliseconds }
     if ($r.Novelty) { "novelty against the book's whole text ($($whole.Length) characters):"; $r.Novelty | Format-Table -AutoSize | Out-String -Width 200 }
+    if ($r.Form) { "four rhymed lines of seven characters after 分开, 8 beams, -MaxCopied 6: {0:F3} s (median of 5)" -f $r.Form.Seconds; $r.Form.Text }
     if ($r.Rss.Count -eq 2) {
         $first, $last = $r.Rss.Keys | Sort-Object
         "RSS MiB at epoch {0}: {1}, at {2}: {3} ({4:+0.0;-0.0}%); live (after GC and malloc_trim) {5} -> {6} ({7:+0.0;-0.0}%); peak {8}" -f $first, $r.Rss[$first], $last, $r.Rss[$last],
