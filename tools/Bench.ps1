@@ -150,7 +150,15 @@ function Measure-Form($model) {
         $text = [PSCharRnn.Generation.BeamSearch]::Predict($model, '分开', 10000, 8, 1, $rules)[0]
         $watch.Elapsed.TotalSeconds
     }
-    [pscustomobject]@{ Seconds = Get-Median $times; Text = $text }
+    $copy6 = [PSCharRnn.Generation.DecodingRules]@{ MaxCopied = 6; Avoid = $index.Automaton }
+    $acrostic = [PSCharRnn.Generation.DecodingRules]@{ MaxCopied = 6; Avoid = $index.Automaton; Acrostic = [string[]]@('我', '想', '你', '爱'); MinLineLength = 7; MaxLineLength = 7; Rhyme = $true }
+    $writer = [ordered]@{
+        'greedy' = [PSCharRnn.Generation.Predictor]::Predict($model, '分开', 30)
+        '-MaxCopied 6' = [PSCharRnn.Generation.Predictor]::Predict($model, '分开', 30, [PSCharRnn.Generation.NextCharacter]::new([PSCharRnn.Generation.SamplingOptions]::Greedy), $copy6)
+        '-BeamWidth 8 -MaxCopied 6' = [PSCharRnn.Generation.BeamSearch]::Predict($model, '分开', 30, 8, 1, $copy6)[0]
+        '-Acrostic 我想你爱 -LineLength 7 -Rhyme -BeamWidth 8 -MaxCopied 6' = [PSCharRnn.Generation.BeamSearch]::Predict($model, '我', 10000, 8, 1, $acrostic)[0]
+    }
+    [pscustomobject]@{ Seconds = Get-Median $times; Text = $text; Writer = $writer }
 }
 
 # Runs the book's PyTorch code for the same configuration; null when its PyTorch is missing.
@@ -168,8 +176,9 @@ function Measure-Import {
 function Measure-Peer([string[]] $Arguments) {
     if (-not $script:peerReady) { return $null }
     $env:OMP_WAIT_POLICY = 'PASSIVE'; $env:GOMP_SPINCOUNT = $null     # the peers' README setting, not ours
+    $env:OPENBLAS_CORETYPE = $script:peerCore
     try { $out = & $Python $PeerScript --zip $zip --threads $ThreadCount @Arguments 2>&1 }
-    finally { $env:OMP_WAIT_POLICY = $null }
+    finally { $env:OMP_WAIT_POLICY = $null; $env:OPENBLAS_CORETYPE = $script:userCore }
     $last = $out | Select-String '^sec/epoch (\S+) ppl (\S+)' | Select-Object -Last 1
     if (-not $last) { Write-Warning "The peer printed no result: $($out | Select-Object -Last 3)"; return $null }
     [pscustomobject]@{ SecondsPerEpoch = [double]$last.Matches[0].Groups[1].Value; Perplexity = [double]$last.Matches[0].Groups[2].Value }
@@ -187,6 +196,20 @@ $script:peerReady = (Test-Path $PeerScript) -and (Test-Path $Python) -and $(& $P
 "date: $(Get-Date -Format 'yyyy-MM-dd HH:mm'); machine: $cpu, $([Environment]::ProcessorCount) cores, $ThreadCount threads, GOMP_SPINCOUNT=$([PSCharRnn.Native.NativeEnvironment]::Get('GOMP_SPINCOUNT'))"
 "matmul 1120x256 . 256x1027: {0:F1} GFLOP/s; the RNN epoch's 17.6 GFLOP at that rate: {1:F3} s" -f $gflops, (17.6 / $gflops)
 "the same product through the module's Blas ({0}): {1:F1} GFLOP/s; the epoch at that rate: {2:F3} s" -f $kernel, $ownGflops, (17.6 / $ownGflops)
+# Fair peers: Debian's OpenBLAS falls back to its SSE3 'Prescott' kernels on CPUs it does not know, several times
+# slower at products; then the peers run on the kernels this CPU can take, and the output says so.
+$script:userCore = $env:OPENBLAS_CORETYPE
+$script:peerCore = $env:OPENBLAS_CORETYPE
+if ($script:peerReady) {
+    $env:OPENBLAS_VERBOSE = '2'
+    $detected = "$(& $Python -c 'import torch; torch.ones(64, 64) @ torch.ones(64, 64)' 2>&1 | Select-String 'Core: (\S+)' | ForEach-Object { $_.Matches[0].Groups[1].Value } | Select-Object -First 1)"
+    $env:OPENBLAS_VERBOSE = $null
+    $flags = (Select-String -Path /proc/cpuinfo -Pattern '^flags' | Select-Object -First 1).Line
+    if ($detected -eq 'Prescott' -and -not $script:peerCore) {
+        $script:peerCore = if ($flags -match '\bavx512f\b') { 'SkylakeX' } elseif ($flags -match '\bavx2\b') { 'Haswell' } else { $null }
+    }
+    "peers' OpenBLAS: detected core '$detected'$(if ($script:peerCore) { "; the peers run with OPENBLAS_CORETYPE=$($script:peerCore)" })"
+}
 if ($script:peerReady) { "peers: $PeerScript on PyTorch $(& $Python -c 'import torch; print(torch.__version__)'), OMP_WAIT_POLICY=PASSIVE" }
 else { "peers: not run (needs $PeerScript and PyTorch for ${Python}: apt-get install -y python3-torch)" }
 # Debian's PyTorch multiplies through the system BLAS; the reference one makes the peers ~15x slower than they are.
@@ -233,6 +256,7 @@ foreach ($sampling in 'Random', 'Consecutive') {
     $r.Generation | ForEach-Object { "writing 50 characters after 不分开 at temperature {0}: {1:F1} ms (median of 20, after a first call)" -f $_.Temperature, $_.Milliseconds }
     if ($r.Novelty) { "novelty against the book's whole text ($($whole.Length) characters):"; $r.Novelty | Format-Table -AutoSize | Out-String -Width 200 }
     if ($r.Form) { "four rhymed lines of seven characters after 分开, 8 beams, -MaxCopied 6: {0:F3} s (median of 5)" -f $r.Form.Seconds; $r.Form.Text }
+    if ($r.Form) { "what a writer gets (prefix 分开, copying checked against the book's whole text):"; $r.Form.Writer.GetEnumerator() | ForEach-Object { "  $($_.Key): $($_.Value -replace "`n", ' / ')" } }
     if ($r.Rss.Count -eq 2) {
         $first, $last = $r.Rss.Keys | Sort-Object
         "RSS MiB at epoch {0}: {1}, at {2}: {3} ({4:+0.0;-0.0}%); live (after GC and malloc_trim) {5} -> {6} ({7:+0.0;-0.0}%); peak {8}" -f $first, $r.Rss[$first], $last, $r.Rss[$last],
