@@ -22,21 +22,27 @@ public class DecodingTests
         return best;
     }
 
-    // A random walk under the rules, as a model with random logits would take it (greedy or sampled alike).
-    private static string Generate(DecodingRules rules, Vocabulary vocabulary, string prefix, int length, Random random)
+    // A random walk under the rules, as a model with random logits would take it (greedy or sampled alike): length
+    // characters, or with null until the rules say the sample is finished (asserting the rules never leave nothing).
+    private static string Generate(DecodingRules rules, Vocabulary vocabulary, string prefix, int? length, Random random)
     {
         var guard = rules.Start(vocabulary);
         var text = new System.Text.StringBuilder(prefix);
-        foreach (char c in prefix) guard.Accept(vocabulary.IndexOf(c.ToString()));
-        for (int t = 0; t < length; t++)
+        foreach (var c in LyricsCorpus.Characters(prefix)) guard.Accept(vocabulary.IndexOf(c));
+        for (int t = 0; length is null ? !guard.Finished : t < length; t++)
         {
             var logits = Enumerable.Range(0, vocabulary.Count).Select(_ => (float)(random.NextDouble() * 4)).ToArray();
             guard.Filter(logits);
             var allowed = Enumerable.Range(0, logits.Length).Where(i => !float.IsNegativeInfinity(logits[i])).ToList();
-            if (allowed.Count == 0) break;
+            if (allowed.Count == 0)
+            {
+                Assert.True(length is not null, $"the rules left no character after '{text}'");
+                break;
+            }
             int chosen = allowed.MaxBy(i => logits[i]);
             guard.Accept(chosen);
             text.Append(vocabulary[chosen]);
+            Assert.True(text.Length < 5000);
         }
         return text.ToString();
     }
@@ -124,20 +130,8 @@ public class DecodingTests
         var rules = new DecodingRules { MinLineLength = 3, MaxLineLength = 5, Acrostic = new[] { "a", "g", "c" } }.Validate();
         for (int trial = 0; trial < 40; trial++)
         {
-            var guard = rules.Start(vocabulary);
-            var text = new System.Text.StringBuilder("a");
-            guard.Accept(vocabulary.IndexOf("a"));
-            while (!guard.Finished)
-            {
-                var logits = Enumerable.Range(0, vocabulary.Count).Select(_ => (float)(random.NextDouble() * 4)).ToArray();
-                guard.Filter(logits);
-                int chosen = Enumerable.Range(0, logits.Length).MaxBy(i => logits[i]);
-                Assert.False(float.IsNegativeInfinity(logits[chosen]));
-                guard.Accept(chosen);
-                text.Append(vocabulary[chosen]);
-                Assert.True(text.Length < 100);
-            }
-            var lines = text.ToString().TrimEnd(' ').Split(' ');
+            string text = Generate(rules, vocabulary, "a", null, random);
+            var lines = text.TrimEnd(' ').Split(' ');
             Assert.Equal(new[] { 'a', 'g', 'c' }, lines.Select(l => l[0]));
             Assert.All(lines, l => Assert.InRange(l.Length, 3, 5));
         }
@@ -166,20 +160,8 @@ public class DecodingTests
         foreach (var rules in new[] { new DecodingRules { Lines = 4, RhymeWith = "开" }, new DecodingRules { Lines = 4, Rhyme = true, MaxLineLength = 5 } })
             for (int trial = 0; trial < 30; trial++)
             {
-                var guard = rules.Validate().Start(vocabulary);
-                var text = new System.Text.StringBuilder("你");
-                guard.Accept(vocabulary.IndexOf("你"));
-                while (!guard.Finished && text.Length < 5000)
-                {
-                    var logits = Enumerable.Range(0, vocabulary.Count).Select(_ => (float)(random.NextDouble() * 4)).ToArray();
-                    guard.Filter(logits);
-                    int chosen = Enumerable.Range(0, logits.Length).MaxBy(i => logits[i]);
-                    Assert.False(float.IsNegativeInfinity(logits[chosen]));
-                    guard.Accept(chosen);
-                    text.Append(vocabulary[chosen]);
-                }
-                Assert.True(guard.Finished);
-                var ends = text.ToString().TrimEnd(' ').Split(' ').Select(l => RhymeTable.GroupOf(l[^1].ToString())).ToList();
+                string text = Generate(rules.Validate(), vocabulary, "你", null, random);
+                var ends = text.TrimEnd(' ').Split(' ').Select(l => RhymeTable.GroupOf(l[^1].ToString())).ToList();
                 Assert.Equal(4, ends.Count);
                 Assert.All(ends, g => Assert.Equal(rules.RhymeWith is null ? ends[0] : "怀来", g));
                 Assert.NotNull(ends[0]);
