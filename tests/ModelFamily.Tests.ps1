@@ -41,6 +41,14 @@ Describe 'GRU, LSTM and stacked layers from the same cmdlets' {
         $resumed = $loaded | Start-RnnTraining -Corpus $corpus -Optimizer Adam -Epochs 1 -NumSteps 10 -BatchSize 8 -ReportEvery 0
         $resumed.EpochsTrained | Should -Be 3
     }
+    It 'writes with every decoding rule from a <Cell> model of two layers' -ForEach @(@{ Cell = 'GRU' }, @{ Cell = 'LSTM' }) {
+        $m = $corpus | Start-RnnTraining -CellType $Cell -NumLayers 2 -HiddenSize 8 -NumSteps 9 -BatchSize 8 -Epochs 1 -ReportEvery 0 -Seed 1
+        $text = $m | Get-RnnPrediction -Prefix a -Lines 2 -LineLength 3..4 -BeamWidth 3 -MaxCopied 3 -Corpus $corpus -NoRepeatNGram 3
+        $lines = $text -split "`n"
+        $lines.Count | Should -Be 2
+        $lines | ForEach-Object { $_.Length | Should -BeIn 3, 4 }
+        ($text -replace "`n", ' ' | Measure-LyricsNovelty -Corpus $corpus).LongestCopiedLength | Should -BeLessOrEqual 3
+    }
     It 'tab-completes the cell types, the optimizers and the device' {
         function Complete([string] $line) { (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText }
         Complete 'New-RnnModel -CellType ' | Sort-Object | Should -Be @('GRU', 'LSTM', 'RNN')
