@@ -112,7 +112,7 @@ function Measure-Generation($model) {
 # How much of the model's lyrics is copied from the book's whole text, at a few temperatures (20 samples per prefix),
 # and what -MaxCopied and beams change: the copying, and the samples' perplexity under the model (fluency's price).
 function Measure-Novelty($model) {
-    $index = [PSCharRnn.Corpus.NoveltyIndex]::new($whole.Text, 4)
+    $index = $wholeIndex
     $settings = @(
         foreach ($t in 0, 0.5, 0.8, 1.0, 1.2) { @{ Temperature = $t } }
         foreach ($n in 8, 5) { @{ Temperature = 0; MaxCopied = $n }; @{ Temperature = 0.8; MaxCopied = $n } }
@@ -142,7 +142,7 @@ function Measure-Novelty($model) {
 
 # What a writer waits for: four rhymed lines of seven characters, eight beams, at most six characters copied.
 function Measure-Form($model) {
-    $index = [PSCharRnn.Corpus.NoveltyIndex]::new($whole.Text, 4)
+    $index = $wholeIndex
     $rules = [PSCharRnn.Generation.DecodingRules]@{ MaxCopied = 6; Avoid = $index.Automaton; Lines = 4; MinLineLength = 7; MaxLineLength = 7; Rhyme = $true }
     $text = $null
     $times = 1..5 | ForEach-Object {
@@ -164,12 +164,17 @@ function Measure-Form($model) {
 # Runs the book's PyTorch code for the same configuration; null when its PyTorch is missing.
 # Seconds for Import-Module, then for the first model (libtorch loads then), in a fresh process as a scheduled job
 # meets them: the median of three processes.
-function Measure-Import {
+# Runs a script in a fresh pwsh, as a scheduled job starts one (this pwsh may be 'dotnet pwsh.dll').
+function Invoke-FreshPwsh([string] $Script) {
     $launcher = [Environment]::ProcessPath
     $dll = if ((Split-Path $launcher -Leaf) -like 'dotnet*') { "$PSHOME/pwsh.dll" }
+    & $launcher @($dll | Where-Object { $_ }) -NoProfile -NonInteractive -Command $Script
+}
+
+function Measure-Import {
     $script = "`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$ModulePath'; `$i = `$w.Elapsed.TotalSeconds; " +
         "`$null = Import-LyricsCorpus | New-RnnModel; '{0} {1}' -f `$i, (`$w.Elapsed.TotalSeconds - `$i)"
-    $runs = 1..3 | ForEach-Object { , [double[]](((& $launcher @($dll | Where-Object { $_ }) -NoProfile -NonInteractive -Command $script) -split ' ')) }
+    $runs = 1..3 | ForEach-Object { , [double[]]((Invoke-FreshPwsh $script) -split ' ') }
     [pscustomobject]@{ Import = Get-Median ($runs | ForEach-Object { $_[0] }); FirstModel = Get-Median ($runs | ForEach-Object { $_[1] }) }
 }
 
@@ -186,6 +191,7 @@ function Measure-Peer([string[]] $Arguments) {
 
 $corpus = Import-LyricsCorpus
 $whole = Import-LyricsCorpus -MaxChars 100000
+$wholeIndex = [PSCharRnn.Corpus.NoveltyIndex]::new($whole.Text, 4)
 $zip = $corpus.Sources[0]
 [TorchSharp.torch]::set_num_threads($ThreadCount)
 $gflops = [MatMulRate]::GigaflopsPerSecond(1120, 256, 1027, 40)
@@ -314,11 +320,9 @@ if (-not $Quick) {
     $file = Join-Path ([IO.Path]::GetTempPath()) "pscharrnn-bench-$PID.txt"
     try {
         [IO.File]::WriteAllText($file, [string]::Join("`n", @($whole.Text) * 1200))
-        $launcher = [Environment]::ProcessPath
-        $dll = if ((Split-Path $launcher -Leaf) -like 'dotnet*') { "$PSHOME/pwsh.dll" }
         $script = "Import-Module '$ModulePath'; `$w = [Diagnostics.Stopwatch]::StartNew(); `$c = Import-LyricsCorpus -Path '$file'; " +
             "'{0} {1:F2} {2:F0}' -f `$c.Length, `$w.Elapsed.TotalSeconds, ([Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 / 1MB)"
-        $length, $seconds, $peak = (& $launcher @($dll | Where-Object { $_ }) -NoProfile -NonInteractive -Command $script) -split ' '
+        $length, $seconds, $peak = (Invoke-FreshPwsh $script) -split ' '
         ''
         "== Importing a large text: $('{0:N0}' -f (Get-Item $file).Length) bytes, $('{0:N0}' -f [long]$length) characters"
         "{0} s; peak RSS {1} MiB, of which the corpus keeps {2:F0} MiB (text and indices)" -f $seconds, $peak, ([long]$length * 6 / 1MB)

@@ -13,10 +13,6 @@ public static class CorpusReader
     /// <summary>(file, bytes read, its length): how far a long read has come.</summary>
     public delegate void ReadProgress(string path, long done, long total);
 
-    /// <summary>One corpus of the texts of <paramref name="paths"/>, read in order.</summary>
-    public static LyricsCorpus Read(IReadOnlyList<string> paths, int? maxChars, CancellationToken cancel = default) =>
-        Combine(paths.Select(p => (p, ReadFile(p, cancel))).ToList(), maxChars, cancel);
-
     /// <summary>Texts already read, one space between them, normalized as the book does, as one corpus.</summary>
     public static LyricsCorpus Combine(IReadOnlyList<(string Source, string Text)> parts, int? maxChars, CancellationToken cancel = default)
     {

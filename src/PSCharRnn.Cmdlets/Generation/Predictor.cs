@@ -51,10 +51,9 @@ public static class Predictor
                 chosen = model.Vocabulary.IndexOf(characters[t + 1]);
             else
             {
-                var scores = logits;
-                guard.Filter(scores);
-                chosen = next.Choose(scores);
-                if (float.IsNegativeInfinity(scores[chosen])) throw Unsatisfiable(model, prefix, output, guard);
+                guard.Filter(logits);
+                chosen = next.Choose(logits);
+                if (float.IsNegativeInfinity(logits[chosen])) throw Unsatisfiable(model, prefix, output, guard);
                 generated++;
             }
             output.Add(chosen);
