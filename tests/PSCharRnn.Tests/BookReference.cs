@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace PSCharRnn.Tests;
 
 /// <summary>
-/// The book's literal formulations (sections 6.4, 6.7, 6.8, 6.9): one-hot inputs, one product per gate and step,
-/// plain autograd. The reference the fast layers and their hand-written backward passes are checked against.
+/// The book's literal formulations (sections 6.4, 6.7, 6.8, 6.9): one-hot inputs (times the embedding, when a model
+/// has one), one product per gate and step, plain autograd. The reference the fast layers and their hand-written backward passes are checked against.
 /// </summary>
 internal static class BookReference
 {
@@ -17,6 +17,7 @@ internal static class BookReference
         for (int t = 0; t < inputs.shape[0]; t++)
         {
             var x = nn.functional.one_hot(inputs[t], model.VocabularySize).to(model.W_hq.dtype);
+            if (model.Embedding is { } embedding) x = x.matmul(embedding);
             for (int l = 0; l < model.NumLayers; l++)
             {
                 Tensor P(string name) => model.GetParameter($"layers.{l}.{name}");

@@ -11,9 +11,11 @@ public class GradientTests
     private static readonly long[,] Inputs = { { 0, 1 }, { 2, 3 }, { 4, 0 } };           // [T=3, B=2]
     private static readonly long[] Targets = { 1, 2, 3, 4, 0, 1 };                      // time-major
 
-    public static TheoryData<CellType, int> CellsAndLayers => new()
+    /// <summary>Cell, layers, embedding size (0: the book's one-hot input).</summary>
+    public static TheoryData<CellType, int, int> CellsAndLayers => new()
     {
-        { CellType.RNN, 1 }, { CellType.RNN, 2 }, { CellType.GRU, 1 }, { CellType.GRU, 2 }, { CellType.LSTM, 1 }, { CellType.LSTM, 2 },
+        { CellType.RNN, 1, 0 }, { CellType.RNN, 2, 0 }, { CellType.GRU, 1, 0 }, { CellType.GRU, 2, 0 }, { CellType.LSTM, 1, 0 }, { CellType.LSTM, 2, 0 },
+        { CellType.RNN, 1, 3 }, { CellType.GRU, 2, 3 }, { CellType.LSTM, 1, 3 },
     };
 
     /// <summary>A random initial state that requires gradients, as a carried state would be without its detach.</summary>
@@ -33,10 +35,10 @@ public class GradientTests
 
     [Theory]
     [MemberData(nameof(CellsAndLayers))]
-    public void GradientsMatchFiniteDifferencesForEveryParameterAndTheInitialState(CellType cell, int layers)
+    public void GradientsMatchFiniteDifferencesForEveryParameterAndTheInitialState(CellType cell, int layers, int embedding)
     {
         using var scope = NewDisposeScope();
-        using var model = Tiny.Model(vocabulary: 5, hidden: 3, seed: 7, ScalarType.Float64, scale: 40, cell, layers);
+        using var model = Tiny.Model(vocabulary: 5, hidden: 3, seed: 7, ScalarType.Float64, scale: 40, cell, layers, embedding);
         var (inputs, targets) = (tensor(Inputs), tensor(Targets));
         var state = RandomState(model, ScalarType.Float64, 3);
         var weights = All(state).Select(t => randn_like(t)).ToList();
@@ -71,8 +73,8 @@ public class GradientTests
 
     [Theory]
     [MemberData(nameof(CellsAndLayers))]
-    public void FastLayersEqualTheBooksOneHotStepsInOutputsAndEveryGradient(CellType cell, int layers) =>
-        AssertEqualsTheBook(cell, layers, tensor(Inputs), tensor(Targets));
+    public void FastLayersEqualTheBooksOneHotStepsInOutputsAndEveryGradient(CellType cell, int layers, int embedding) =>
+        AssertEqualsTheBook(cell, layers, tensor(Inputs), tensor(Targets), embedding);
 
     // One step: the recurrences' backward loops and weight gradients have no step before the last.
     [Theory]
@@ -82,10 +84,10 @@ public class GradientTests
     public void OneStepSequencesEqualTheBook(CellType cell) =>
         AssertEqualsTheBook(cell, 1, tensor(new long[,] { { 3, 1 } }), tensor(new long[] { 2, 4 }));
 
-    private static void AssertEqualsTheBook(CellType cell, int layers, Tensor inputs, Tensor targets)
+    private static void AssertEqualsTheBook(CellType cell, int layers, Tensor inputs, Tensor targets, int embedding = 0)
     {
         using var scope = NewDisposeScope();
-        using var model = Tiny.Model(vocabulary: 5, hidden: 4, seed: 3, scale: 30, cell: cell, layers: layers);
+        using var model = Tiny.Model(vocabulary: 5, hidden: 4, seed: 3, scale: 30, cell: cell, layers: layers, embedding: embedding);
         var state = RandomState(model, ScalarType.Float32, 5);
         var weights = All(state).Select(t => randn_like(t)).ToList();
         var wrt = model.Parameters.Cast<Tensor>().Concat(All(state)).ToArray();
@@ -99,8 +101,23 @@ public class GradientTests
         var (fastLoss, _) = model.Loss(inputs, targets, state);
         Assert.True(fastLoss.allclose(nn.functional.cross_entropy(book, targets), rtol: 1e-5, atol: 1e-6));
         var fastGradients = autograd.grad(new[] { Objective(fastLoss, fastState, weights) }, wrt);
-        var bookGradients = autograd.grad(new[] { Objective(nn.functional.cross_entropy(book, targets), bookState, weights) }, wrt);
-        for (int p = 0; p < wrt.Length; p++)
+        var bookGradients = autograd.grad(new[] { Objective(nn.functional.cross_entropy(book, targets), bookState, weights) }, wrt, retain_graph: true);
+        CompareGradients(model, fastGradients, bookGradients);
+
+        // With label smoothing, against libtorch's label_smoothing.
+        var terms = new LossTerms(0.3);
+        var (smoothed, smoothedState) = model.Loss(inputs, targets, state, terms: terms);
+        var bookSmoothed = nn.functional.cross_entropy(book, targets, label_smoothing: 0.3);
+        Assert.True(smoothed.allclose(bookSmoothed, rtol: 1e-5, atol: 1e-6));
+        Assert.Equal(nn.functional.cross_entropy(book, targets).ToDouble(), terms.CrossEntropy, 1e-5);
+        CompareGradients(model,
+            autograd.grad(new[] { Objective(smoothed, smoothedState, weights) }, wrt),
+            autograd.grad(new[] { Objective(bookSmoothed, bookState, weights) }, wrt));
+    }
+
+    private static void CompareGradients(RnnModel model, IList<Tensor> fastGradients, IList<Tensor> bookGradients)
+    {
+        for (int p = 0; p < fastGradients.Count; p++)
             Assert.True(fastGradients[p].allclose(bookGradients[p], rtol: 1e-4, atol: 1e-6),
                 p < model.NamedParameters.Count ? model.NamedParameters[p].Name : $"initial state {p - model.NamedParameters.Count}");
     }
@@ -155,6 +172,31 @@ public class GradientTests
         var (again, _) = model.Forward(inputs, model.InitialState(2), g2);
         Assert.False(dropped.allclose(plain, rtol: 1e-3, atol: 1e-4));
         Assert.True(dropped.allclose(again, rtol: 0, atol: 0));                                  // the same seed drops the same units
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void InputAndOutputDropoutActOnAnyModelAndOnlyWhileTraining(int embedding)
+    {
+        using var scope = NewDisposeScope();
+        using var model = Tiny.Model(vocabulary: 5, hidden: 16, seed: 3, scale: 30, cell: CellType.GRU, embedding: embedding);
+        var inputs = tensor(Inputs);
+        using var _ = no_grad();
+        var (plain, _) = model.Forward(inputs, model.InitialState(2));
+        foreach (var (input, output) in new[] { (0.5, 0.0), (0.0, 0.5) })
+        {
+            (model.InputDropout, model.OutputDropout) = (input, output);
+            Assert.True(model.DropsOut);
+            var (unchanged, _) = model.Forward(inputs, model.InitialState(2));
+            Assert.True(unchanged.allclose(plain, rtol: 0, atol: 0));                               // no generator: no dropout
+            using var g1 = new Generator(1);
+            using var g2 = new Generator(1);
+            var (dropped, _) = model.Forward(inputs, model.InitialState(2), g1);
+            var (again, _) = model.Forward(inputs, model.InitialState(2), g2);
+            Assert.False(dropped.allclose(plain, rtol: 1e-3, atol: 1e-4), $"input {input}, output {output}");
+            Assert.True(dropped.allclose(again, rtol: 0, atol: 0));
+        }
     }
 
     [Theory]

@@ -12,9 +12,9 @@ internal static class Tiny
     public static Vocabulary Letters(int count) => new(Enumerable.Range(0, count).Select(i => ((char)('a' + i)).ToString()));
 
     public static RnnModel Model(int vocabulary, int hidden, long seed, ScalarType dtype = ScalarType.Float32, double scale = 1,
-        CellType cell = CellType.RNN, int layers = 1)
+        CellType cell = CellType.RNN, int layers = 1, int embedding = 0)
     {
-        var model = new RnnModel(Letters(vocabulary), new ModelDescription(cell, vocabulary, hidden, layers), seed, dtype: dtype);
+        var model = new RnnModel(Letters(vocabulary), new ModelDescription(cell, vocabulary, hidden, layers, embedding), seed, dtype: dtype);
         if (scale != 1)
             using (no_grad())
                 foreach (var p in model.Parameters) p.mul_(scale);

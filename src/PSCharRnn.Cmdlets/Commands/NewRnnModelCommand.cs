@@ -28,8 +28,13 @@ public sealed class NewRnnModelCommand : PSCharRnnCmdlet
 
     /// <summary>Hidden units per layer (the book uses 256).</summary>
     [Parameter]
-    [ValidateRange(1, 8192)]
-    public int HiddenSize { get; set; } = 256;
+    [ValidateRange(1, ModelDescription.MaxHiddenSize)]
+    public int HiddenSize { get; set; } = ModelDescription.DefaultHiddenSize;
+
+    /// <summary>Units of a character embedding apart from the hidden size (0: none, the book's one-hot input, where layer 0's W_x* rows are the embedding).</summary>
+    [Parameter]
+    [ValidateRange(0, ModelDescription.MaxHiddenSize)]
+    public int EmbeddingSize { get; set; }
 
     /// <summary>Stacked recurrent layers (section 6.9); each reads the hidden states of the one below.</summary>
     [Parameter]
@@ -40,6 +45,16 @@ public sealed class NewRnnModelCommand : PSCharRnnCmdlet
     [Parameter]
     [ValidateNumber(0.0, 0.99)]
     public double Dropout { get; set; }
+
+    /// <summary>Probability of zeroing a unit of each character's input vector while training (0: none).</summary>
+    [Parameter]
+    [ValidateNumber(0.0, 0.99)]
+    public double InputDropout { get; set; }
+
+    /// <summary>Probability of zeroing a unit of the top layer's states before the output layer while training (0: none).</summary>
+    [Parameter]
+    [ValidateNumber(0.0, 0.99)]
+    public double OutputDropout { get; set; }
 
     /// <summary>Seed for the initial weights; the same seed gives the same model.</summary>
     [Parameter]
@@ -57,7 +72,11 @@ public sealed class NewRnnModelCommand : PSCharRnnCmdlet
         var vocabulary = ParameterSetName == CorpusSet
             ? Corpus.Vocabulary
             : new Vocabulary(Vocabulary.SelectMany(LyricsCorpus.Characters));
-        var settings = new ModelSettings { Cell = CellType, HiddenSize = HiddenSize, NumLayers = NumLayers, Dropout = Dropout };
+        var settings = new ModelSettings
+        {
+            Cell = CellType, HiddenSize = HiddenSize, NumLayers = NumLayers, EmbeddingSize = EmbeddingSize,
+            Dropout = Dropout, InputDropout = InputDropout, OutputDropout = OutputDropout,
+        };
         if (ModelSettings.IneffectiveDropout(NumLayers, Dropout) is { } warning) WriteWarning(warning);
         var model = settings.Create(vocabulary, Seed, DeviceArgument.Parse(Device));
         model.Corpus = ParameterSetName == CorpusSet ? Corpus : null;

@@ -26,14 +26,34 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     [ValidateNotNull]
     public RnnModel Model { get; set; } = null!;
 
+    /// <summary>
+    /// Settings by name from a recipe: Book (the book's, which are also the defaults) or Lyrics (a model that generalizes
+    /// to lyrics it has not seen), shipped in the module's Recipes folder, or the path of a .psd1 file of your own.
+    /// Parameters you state win; for a model input the recipe's structure (cell, sizes, layers) is the model's own.
+    /// Get-Help about_PSCharRnn lists what each recipe sets.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RecipeArgument))]
+    public string? Recipe { get; set; }
+
+    /// <summary>With a model and a corpus that has characters the model lacks: add them to the model (fine-tuning on your own lyrics) instead of failing. Old characters keep their weights and optimizer state exactly.</summary>
+    [Parameter(ParameterSetName = ModelSet)]
+    public SwitchParameter ExtendVocabulary { get; set; }
+
     /// <summary>The recurrent cell of a new model: RNN (default), GRU or LSTM. For a model input, it must be the model's.</summary>
     [Parameter]
     public CellType? CellType { get; set; }
 
     /// <summary>Hidden units per layer of the new model (corpus input only).</summary>
     [Parameter(ParameterSetName = CorpusSet)]
-    [ValidateRange(1, 8192)]
-    public int HiddenSize { get; set; } = 256;
+    [ValidateRange(1, ModelDescription.MaxHiddenSize)]
+    public int HiddenSize { get; set; } = ModelDescription.DefaultHiddenSize;
+
+    /// <summary>Units of a character embedding of the new model, apart from the hidden size (corpus input only; 0: none, the book's one-hot input).</summary>
+    [Parameter(ParameterSetName = CorpusSet)]
+    [ValidateRange(0, ModelDescription.MaxHiddenSize)]
+    public int EmbeddingSize { get; set; }
 
     /// <summary>Stacked layers of a new model (default 1). For a model input, it must be the model's.</summary>
     [Parameter]
@@ -45,7 +65,17 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     [ValidateNumber(0.0, 0.99)]
     public double? Dropout { get; set; }
 
-    /// <summary>SGD (the book's, default) or Adam (torch.optim.Adam, as the chapter's concise versions).</summary>
+    /// <summary>Probability of zeroing a unit of each character's input vector while training (a new model's default is 0; a model input keeps its own unless given).</summary>
+    [Parameter]
+    [ValidateNumber(0.0, 0.99)]
+    public double? InputDropout { get; set; }
+
+    /// <summary>Probability of zeroing a unit of the top layer's states before the output layer while training (a new model's default is 0; a model input keeps its own unless given).</summary>
+    [Parameter]
+    [ValidateNumber(0.0, 0.99)]
+    public double? OutputDropout { get; set; }
+
+    /// <summary>SGD (the book's, default), Adam (torch.optim.Adam, as the chapter's concise versions) or AdamW (torch.optim.AdamW, Adam with decoupled weight decay).</summary>
     [Parameter]
     public OptimizerKind Optimizer { get; set; } = TrainingOptions.Book.Optimizer;
 
@@ -73,6 +103,16 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     [Parameter]
     [ValidateNumber(1e-30, 1e30)]
     public double ClipTheta { get; set; } = TrainingOptions.Book.ClipTheta;
+
+    /// <summary>Weight decay: AdamW's decoupled decay per step, or an L2 term in the gradient for SGD and Adam (0: none, the book's).</summary>
+    [Parameter]
+    [ValidateNumber(0.0, 1e6)]
+    public double WeightDecay { get; set; } = TrainingOptions.Book.WeightDecay;
+
+    /// <summary>Label smoothing ε: the loss's target is (1 − ε)·one-hot + ε/V, so no character's probability is driven to zero (0: none, the book's). Perplexities stay plain cross-entropy.</summary>
+    [Parameter]
+    [ValidateNumber(0.0, 0.99)]
+    public double LabelSmoothing { get; set; } = TrainingOptions.Book.LabelSmoothing;
 
     /// <summary>Random: shuffled windows, fresh state per minibatch. Consecutive: state carried across minibatches.</summary>
     [Parameter]
@@ -139,30 +179,44 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     [ValidateRange(1, 1_000_000)]
     public int CheckpointEvery { get; set; } = 10;
 
+    // A model's structure is fixed: a recipe's structure settings apply to new models only.
+    private static readonly string[] StructureSettings = { nameof(CellType), nameof(HiddenSize), nameof(NumLayers), nameof(EmbeddingSize) };
+
+    private TrainingRecipe? recipe;
+    private IReadOnlyList<string> fromRecipe = Array.Empty<string>();
+
     protected override void ProcessRecord() => Run(() =>
     {
         bool isNew = ParameterSetName == CorpusSet;
+        if (Recipe is not null)
+        {
+            recipe ??= TrainingRecipe.Load(GetUnresolvedProviderPathFromPSPath(Recipe) is var path && File.Exists(path) ? path : Recipe);
+            fromRecipe = recipe.ApplyTo(this, name => isNew || !StructureSettings.Contains(name));
+        }
         var corpus = isNew ? Corpus : Corpus ?? Model.Corpus
             ?? throw new PSCharRnnException("CorpusRequired", ErrorCategory.InvalidArgument, Model,
                 "This model remembers no corpus (it was made from a vocabulary or loaded from a file): give one with -Corpus.");
-        var model = isNew ? NewModel() : Model;
+        var model = isNew ? NewModel() : Extended(Model, corpus) ?? Model;
+        bool owned = model != Model;
         try
         {
             if (!isNew)
             {
                 ModelSettings.CheckStructure(model, CellType, NumLayers);
                 if (Dropout is double dropout) model.Dropout = dropout;
+                if (InputDropout is double input) model.InputDropout = input;
+                if (OutputDropout is double output) model.OutputDropout = output;
             }
             if (Dropout is not null && ModelSettings.IneffectiveDropout(model.NumLayers, model.Dropout) is { } warning) WriteWarning(warning);
             var options = Options(model, corpus);
             if (!ShouldProcess($"{model} ({corpus})", Describe(options)))
             {
-                if (isNew) model.Dispose();
+                if (owned) model.Dispose();
                 return;
             }
             Train(model, corpus, options);
         }
-        catch when (isNew)
+        catch when (owned)
         {
             model.Dispose();
             throw;
@@ -177,11 +231,27 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         var defaults = new ModelSettings();
         var settings = defaults with
         {
-            Cell = CellType ?? defaults.Cell, HiddenSize = HiddenSize, NumLayers = NumLayers ?? defaults.NumLayers, Dropout = Dropout ?? defaults.Dropout,
+            Cell = CellType ?? defaults.Cell, HiddenSize = HiddenSize, NumLayers = NumLayers ?? defaults.NumLayers, EmbeddingSize = EmbeddingSize,
+            Dropout = Dropout ?? defaults.Dropout, InputDropout = InputDropout ?? defaults.InputDropout, OutputDropout = OutputDropout ?? defaults.OutputDropout,
         };
         var model = settings.Create(Corpus.Vocabulary, Seed, DeviceArgument.Parse(Device));
         model.Corpus = Corpus;
         return model;
+    }
+
+    // The model with the characters of the corpus (and validation text) it lacks, with -ExtendVocabulary; null when it lacks none.
+    private RnnModel? Extended(RnnModel model, LyricsCorpus corpus)
+    {
+        var texts = ValidationCorpus is null ? new[] { corpus } : new[] { corpus, ValidationCorpus };
+        var missing = texts.SelectMany(t => t.Vocabulary).Where(c => !model.Vocabulary.Contains(c)).Distinct().ToList();
+        if (missing.Count == 0) return null;
+        if (!ExtendVocabulary)
+            throw new PSCharRnnException("CorpusOutOfVocabulary", ErrorCategory.InvalidData, string.Concat(missing),
+                $"The corpus has {missing.Count} characters the model's vocabulary lacks: {string.Join(" ", missing.Take(40))}" + (missing.Count > 40 ? " ..." : "") +
+                ". Add -ExtendVocabulary to give the model these characters and fine-tune it, or train a new model.");
+        var extended = VocabularyExtension.Extend(model, missing, Seed)!;
+        WriteVerbose($"Extended the model's vocabulary by {missing.Count} characters to {extended.VocabularySize}; the old characters' weights and optimizer state are kept.");
+        return extended;
     }
 
     private void Train(RnnModel model, LyricsCorpus corpus, TrainingOptions options)
@@ -230,7 +300,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         return ShouldProcess(full, action) ? full : null;
     }
 
-    private bool Stated(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
+    private bool Stated(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter) || fromRecipe.Contains(parameter);
 
     private T Stated<T>(string parameter, T value, T otherwise) => Stated(parameter) ? value : otherwise;
 
@@ -248,12 +318,15 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         bool validates = fraction is not null || ValidationCorpus is not null;
         return last with
         {
+            Recipe = recipe?.Name ?? last.Recipe,
             Epochs = Stated(nameof(Epochs), Epochs, last.Epochs),
             NumSteps = Stated(nameof(NumSteps), NumSteps, last.NumSteps),
             BatchSize = Stated(nameof(BatchSize), BatchSize, last.BatchSize),
             Optimizer = optimizer,
             LearningRate = learningRate,
             ClipTheta = Stated(nameof(ClipTheta), ClipTheta, last.ClipTheta),
+            WeightDecay = Stated(nameof(WeightDecay), WeightDecay, last.WeightDecay),
+            LabelSmoothing = Stated(nameof(LabelSmoothing), LabelSmoothing, last.LabelSmoothing),
             Sampling = Stated(nameof(Sampling), Sampling, last.Sampling),
             ReportEvery = Stated(nameof(ReportEvery), ReportEvery, last.ReportEvery),
             SampleLength = Stated(nameof(SampleLength), SampleLength, last.SampleLength),

@@ -2,19 +2,28 @@ using System.Management.Automation;
 
 namespace PSCharRnn.Model;
 
-/// <summary>One parameter tensor of a model: its name (the book's, prefixed by its layer) and shape.</summary>
-public sealed record ParameterSpec(string Name, long[] Shape);
+/// <summary>
+/// One parameter tensor of a model: its name (the book's, prefixed by its layer), its shape, and which of its axes
+/// runs over the vocabulary (null: none), so that a vocabulary can grow by rows or columns.
+/// </summary>
+public sealed record ParameterSpec(string Name, long[] Shape, int? VocabularyAxis = null);
 
 /// <summary>
 /// What a model is, from which everything else follows: its parameters with their names and shapes, the
-/// file layout, and the shape checks on load. Each layer has, per gate g, W_xg (input × hidden),
-/// W_hg (hidden × hidden) and b_g; the output layer W_hq, b_q reads the top layer.
+/// file layout, and the shape checks on load. An optional embedding [V, E] turns characters into vectors (without
+/// it, as in the book, a character is a one-hot vector and layer 0's W_x* rows are its embedding). Each layer has,
+/// per gate g, W_xg (input × hidden), W_hg (hidden × hidden) and b_g; the output layer W_hq, b_q reads the top layer.
 /// </summary>
 public sealed record ModelDescription
 {
     public const int MaxLayers = 64;
+    public const int MaxHiddenSize = 8192;
+    public const int DefaultHiddenSize = 256;
 
-    public ModelDescription(CellType cell, int vocabularySize, int hiddenSize, int numLayers = 1)
+    /// <summary>The name of the embedding's parameter.</summary>
+    public const string EmbeddingName = "embedding";
+
+    public ModelDescription(CellType cell, int vocabularySize, int hiddenSize, int numLayers = 1, int embeddingSize = 0)
     {
         if (!Enum.IsDefined(cell))
             throw new PSCharRnnException("CellTypeUnknown", ErrorCategory.InvalidArgument, cell, $"'{cell}' is not a cell type; use RNN, GRU or LSTM.");
@@ -23,13 +32,24 @@ public sealed record ModelDescription
         if (hiddenSize < 1 || vocabularySize < 1)
             throw new PSCharRnnException("ModelSizeInvalid", ErrorCategory.InvalidArgument, hiddenSize,
                 $"A model needs at least one hidden unit and one character (hidden {hiddenSize}, vocabulary {vocabularySize}).");
-        (Cell, VocabularySize, HiddenSize, NumLayers) = (cell, vocabularySize, hiddenSize, numLayers);
+        if (embeddingSize is < 0 or > MaxHiddenSize)
+            throw new PSCharRnnException("EmbeddingSizeOutOfRange", ErrorCategory.InvalidArgument, embeddingSize,
+                $"An embedding has 1 to {MaxHiddenSize} units (0: none, the book's one-hot input), not {embeddingSize}.");
+        (Cell, VocabularySize, HiddenSize, NumLayers, EmbeddingSize) = (cell, vocabularySize, hiddenSize, numLayers, embeddingSize);
     }
 
     public CellType Cell { get; }
     public int VocabularySize { get; }
     public int HiddenSize { get; }
     public int NumLayers { get; }
+
+    /// <summary>Units of the character embedding; 0: none (one-hot input, the book's).</summary>
+    public int EmbeddingSize { get; }
+
+    public bool HasEmbedding => EmbeddingSize > 0;
+
+    /// <summary>The same model over a vocabulary of another size (a vocabulary extended for fine-tuning).</summary>
+    public ModelDescription WithVocabularySize(int vocabularySize) => new(Cell, vocabularySize, HiddenSize, NumLayers, EmbeddingSize);
 
     /// <summary>The gate letters of the book's parameter names, in the order of its get_params.</summary>
     public IReadOnlyList<string> Gates => Cell switch
@@ -46,11 +66,12 @@ public sealed record ModelDescription
 
     public IReadOnlyList<ParameterSpec> LayerParameters(int layer)
     {
-        long input = layer == 0 ? VocabularySize : HiddenSize, h = HiddenSize;
+        bool readsCharacters = layer == 0 && !HasEmbedding;
+        long input = layer > 0 ? HiddenSize : HasEmbedding ? EmbeddingSize : VocabularySize, h = HiddenSize;
         string prefix = LayerPrefix(layer);
         return Gates.SelectMany(g => new[]
         {
-            new ParameterSpec($"{prefix}W_x{g}", new[] { input, h }),
+            new ParameterSpec($"{prefix}W_x{g}", new[] { input, h }, readsCharacters ? 0 : null),
             new ParameterSpec($"{prefix}W_h{g}", new[] { h, h }),
             new ParameterSpec($"{prefix}b_{g}", new[] { h }),
         }).ToList();
@@ -58,16 +79,22 @@ public sealed record ModelDescription
 
     public IReadOnlyList<ParameterSpec> OutputParameters => new[]
     {
-        new ParameterSpec("W_hq", new long[] { HiddenSize, VocabularySize }),
-        new ParameterSpec("b_q", new long[] { VocabularySize }),
+        new ParameterSpec("W_hq", new long[] { HiddenSize, VocabularySize }, 1),
+        new ParameterSpec("b_q", new long[] { VocabularySize }, 0),
     };
 
-    /// <summary>Every parameter, layer by layer, then the output layer.</summary>
+    /// <summary>The embedding, if any: one row of E units per character.</summary>
+    public IReadOnlyList<ParameterSpec> EmbeddingParameters => HasEmbedding
+        ? new[] { new ParameterSpec(EmbeddingName, new long[] { VocabularySize, EmbeddingSize }, 0) }
+        : Array.Empty<ParameterSpec>();
+
+    /// <summary>Every parameter: the embedding if any, layer by layer, then the output layer.</summary>
     public IReadOnlyList<ParameterSpec> Parameters =>
-        Enumerable.Range(0, NumLayers).SelectMany(LayerParameters).Concat(OutputParameters).ToList();
+        EmbeddingParameters.Concat(Enumerable.Range(0, NumLayers).SelectMany(LayerParameters)).Concat(OutputParameters).ToList();
 
     public long ParameterCount => Parameters.Sum(p => p.Shape.Aggregate(1L, (a, b) => a * b));
 
     public override string ToString() =>
-        $"{Cell}, {NumLayers} layer{(NumLayers == 1 ? "" : "s")} of {HiddenSize}, vocabulary {VocabularySize}";
+        $"{Cell}, {NumLayers} layer{(NumLayers == 1 ? "" : "s")} of {HiddenSize}, " +
+        (HasEmbedding ? $"embedding {EmbeddingSize}, " : "") + $"vocabulary {VocabularySize}";
 }

@@ -30,16 +30,18 @@ public sealed class RecurrentLayer
     public IReadOnlyList<Parameter> Biases { get; }
 
     /// <summary>
-    /// <paramref name="input"/>: [T, B] int64 character indices (first layer) or [T, B, I] states of the layer below.
-    /// Returns every step's H, [T, B, H], and the layer's state after the last step.
+    /// <paramref name="input"/>: [T, B] int64 character indices (first layer, one-hot input) or [T, B, I] vectors (an
+    /// embedding's, or the states of the layer below). Returns every step's H, [T, B, H], and the layer's state after
+    /// the last step. <paramref name="dropCharacterRows"/> applies training's input dropout to the W_x* rows that
+    /// characters pick, which are their embedding when there is no other.
     /// </summary>
-    public (Tensor Outputs, Tensor LastHidden, Tensor? LastCell) Forward(Tensor input, Tensor hidden, Tensor? cell)
+    public (Tensor Outputs, Tensor LastHidden, Tensor? LastCell) Forward(Tensor input, Tensor hidden, Tensor? cell, Func<Tensor, Tensor>? dropCharacterRows = null)
     {
         long steps = input.shape[0], batch = input.shape[1];
         var inputWeights = Join(InputWeights);
         var bias = Join(Biases);
         var projected = input.dtype == ScalarType.Int64
-            ? inputWeights.index_select(0, input.reshape(-1)).add_(bias)
+            ? Rows(inputWeights.index_select(0, input.reshape(-1)), dropCharacterRows).add_(bias)
             : bias.addmm(input.reshape(steps * batch, -1), inputWeights);
         projected = projected.view(steps, batch, -1);
         var hiddenWeights = Join(HiddenWeights);
@@ -56,6 +58,8 @@ public sealed class RecurrentLayer
                 return (rnn, rnn[steps - 1], null);
         }
     }
+
+    private static Tensor Rows(Tensor rows, Func<Tensor, Tensor>? drop) => drop is null ? rows : drop(rows);
 
     // The gates' weights side by side, so that each step makes one product for all gates.
     private static Tensor Join(IReadOnlyList<Parameter> perGate) => perGate.Count == 1 ? perGate[0] : cat(perGate.Cast<Tensor>().ToArray(), -1);

@@ -18,7 +18,7 @@ public sealed record NamedParameter(string Name, Parameter Value);
 public sealed class RnnModel : IDisposable
 {
     private readonly List<NamedParameter> named;
-    private double dropout;
+    private double dropout, inputDropout, outputDropout;
 
     /// <summary>Weights ~ N(0, 0.01), biases 0, as the book's get_params.</summary>
     public RnnModel(Vocabulary vocabulary, ModelDescription description, long? seed = null, Device? device = null, ScalarType dtype = ScalarType.Float32)
@@ -50,6 +50,7 @@ public sealed class RnnModel : IDisposable
         }).ToList();
         W_hq = byName["W_hq"];
         b_q = byName["b_q"];
+        Embedding = description.HasEmbedding ? byName[ModelDescription.EmbeddingName] : null;
     }
 
     private static Dictionary<string, Tensor> Initialise(ModelDescription description, long? seed, Device device, ScalarType dtype)
@@ -77,10 +78,32 @@ public sealed class RnnModel : IDisposable
     public double Dropout
     {
         get => dropout;
-        set => dropout = value is >= 0 and < 1
-            ? value
-            : throw new PSCharRnnException("DropoutOutOfRange", ErrorCategory.InvalidArgument, value, $"Dropout is a probability in [0, 1), not {value}.");
+        set => dropout = Probability(value);
     }
+
+    /// <summary>The probability of zeroing a unit of a character's input vector (its embedding, or its row of layer 0's W_x*) while training.</summary>
+    public double InputDropout
+    {
+        get => inputDropout;
+        set => inputDropout = Probability(value);
+    }
+
+    /// <summary>The probability of zeroing a unit of the top layer's states before the output layer reads them while training.</summary>
+    public double OutputDropout
+    {
+        get => outputDropout;
+        set => outputDropout = Probability(value);
+    }
+
+    /// <summary>Whether training draws any dropout mask for this model.</summary>
+    public bool DropsOut => InputDropout > 0 || OutputDropout > 0 || (Dropout > 0 && NumLayers > 1);
+
+    private static double Probability(double value) => value is >= 0 and < 1
+        ? value
+        : throw new PSCharRnnException("DropoutOutOfRange", ErrorCategory.InvalidArgument, value, $"Dropout is a probability in [0, 1), not {value}.");
+
+    /// <summary>The character embedding [V, E], or null when characters enter as one-hot vectors (the book's).</summary>
+    public Parameter? Embedding { get; }
 
     public IReadOnlyList<RecurrentLayer> Layers { get; }
     public Parameter W_hq { get; }
@@ -134,33 +157,35 @@ public sealed class RnnModel : IDisposable
     /// The book's loss for <paramref name="inputs"/> ([T, B] int64) against <paramref name="targets"/> ([T·B] int64, time-major):
     /// the mean cross-entropy of the output layer's logits, computed as one node, and the state after the last step.
     /// </summary>
-    public (Tensor Loss, RecurrentState State) Loss(Tensor inputs, Tensor targets, RecurrentState state, Generator? dropoutGenerator = null)
+    public (Tensor Loss, RecurrentState State) Loss(Tensor inputs, Tensor targets, RecurrentState state, Generator? dropoutGenerator = null,
+        LossTerms? terms = null)
     {
         var (top, last) = TopStates(inputs, state, dropoutGenerator);
-        return (SoftmaxCrossEntropy.Mean(top, W_hq, b_q, targets), last);
+        return (SoftmaxCrossEntropy.Mean(top, W_hq, b_q, targets, terms), last);
     }
 
     // The top layer's states [T·B, H], which the output layer reads.
     private (Tensor Top, RecurrentState State) TopStates(Tensor inputs, RecurrentState state, Generator? dropoutGenerator)
     {
-        var x = inputs;
+        Tensor DropOut(Tensor x, double p) => dropoutGenerator is null || p == 0 ? x : Dropped(x, p, dropoutGenerator);
+        var x = Embedding is null ? inputs : DropOut(Embedding.index_select(0, inputs.reshape(-1)).view(inputs.shape[0], inputs.shape[1], -1), InputDropout);
         var hidden = new Tensor[NumLayers];
         var cells = Description.HasMemoryCell ? new Tensor[NumLayers] : null;
         for (int l = 0; l < NumLayers; l++)
         {
-            var (outputs, lastHidden, lastCell) = Layers[l].Forward(x, state.Hidden[l], state.Cells?[l]);
+            var (outputs, lastHidden, lastCell) = Layers[l].Forward(x, state.Hidden[l], state.Cells?[l], rows => DropOut(rows, InputDropout));
             hidden[l] = lastHidden;
             if (cells is not null) cells[l] = lastCell!;
-            x = dropoutGenerator is not null && Dropout > 0 && l < NumLayers - 1 ? DropOut(outputs, dropoutGenerator) : outputs;
+            x = DropOut(outputs, l < NumLayers - 1 ? Dropout : OutputDropout);
         }
         return (x.reshape(-1, HiddenSize), new RecurrentState(hidden, cells));
     }
 
     // Inverted dropout: zero each unit with probability p and scale the rest by 1/(1 − p), so inference needs no change.
-    private Tensor DropOut(Tensor x, Generator generator)
+    private static Tensor Dropped(Tensor x, double p, Generator generator)
     {
         Tensor keep;
-        using (no_grad()) keep = empty_like(x).bernoulli_(1 - Dropout, generator).div_(1 - Dropout);
+        using (no_grad()) keep = empty_like(x).bernoulli_(1 - p, generator).div_(1 - p);
         return x * keep;
     }
 
@@ -171,5 +196,6 @@ public sealed class RnnModel : IDisposable
     }
 
     public override string ToString() =>
-        $"{CellType} model: {NumLayers} layer{(NumLayers == 1 ? "" : "s")}, hidden {HiddenSize}, vocabulary {VocabularySize}, {EpochsTrained} epochs trained";
+        $"{CellType} model: {NumLayers} layer{(NumLayers == 1 ? "" : "s")}, hidden {HiddenSize}, " +
+        (Description.HasEmbedding ? $"embedding {Description.EmbeddingSize}, " : "") + $"vocabulary {VocabularySize}, {EpochsTrained} epochs trained";
 }

@@ -15,12 +15,12 @@ namespace PSCharRnn.Persistence;
 /// A model as one .safetensors file: its parameters as float32 tensors named as <see cref="ModelDescription"/> names
 /// them, the optimizer's state tensors, and in the metadata everything needed to use and resume it (vocabulary,
 /// description, settings, history, optimizer). Writes are atomic. Version 1 files (one RNN layer, unprefixed
-/// names) still load.
+/// names) and version 2 files (no embedding, input or output dropout, or weight decay) still load.
 /// </summary>
 public static class ModelFile
 {
     public const string FormatName = "pscharrnn";
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
     private const string OptimizerPrefix = "optimizer.";
 
     /// <summary>Readable UTF-8 (no \u escapes for Chinese), enums by name, and NaN/Infinity stored as strings.</summary>
@@ -31,7 +31,7 @@ public static class ModelFile
         Converters = { new JsonStringEnumConverter() },
     };
 
-    private sealed record OptimizerMetadata(OptimizerKind Kind, double LearningRate, long Step);
+    private sealed record OptimizerMetadata(OptimizerKind Kind, double LearningRate, long Step, double WeightDecay = 0);
 
     public const string WriteFailedId = "ModelFileWriteFailed";
 
@@ -59,12 +59,15 @@ public static class ModelFile
             ["cell_type"] = d.Cell.ToString(),
             ["hidden_size"] = d.HiddenSize.ToString(CultureInfo.InvariantCulture),
             ["num_layers"] = d.NumLayers.ToString(CultureInfo.InvariantCulture),
+            ["embedding_size"] = d.EmbeddingSize.ToString(CultureInfo.InvariantCulture),
             ["dropout"] = model.Dropout.ToString("R", CultureInfo.InvariantCulture),
+            ["input_dropout"] = model.InputDropout.ToString("R", CultureInfo.InvariantCulture),
+            ["output_dropout"] = model.OutputDropout.ToString("R", CultureInfo.InvariantCulture),
             ["vocabulary"] = JsonSerializer.Serialize(model.Vocabulary.ToArray(), Json),
             ["epochs_trained"] = model.EpochsTrained.ToString(CultureInfo.InvariantCulture),
             ["training"] = JsonSerializer.Serialize(model.LastTraining, Json),
             ["history"] = JsonSerializer.Serialize(model.History, Json),
-            ["optimizer"] = JsonSerializer.Serialize(model.Optimizer is { } o ? new OptimizerMetadata(o.Kind, o.LearningRate, o.StepCount) : null, Json),
+            ["optimizer"] = JsonSerializer.Serialize(model.Optimizer is { } o ? new OptimizerMetadata(o.Kind, o.LearningRate, o.StepCount, o.WeightDecay) : null, Json),
         };
         AtomicFile.Write(path, WriteFailedId, stream => SafetensorsFile.Write(stream, tensors, metadata, cancel));
         model.Path = Path.GetFullPath(path);
@@ -123,7 +126,10 @@ public static class ModelFile
                 throw new InvalidDataException("the vocabulary is not sorted and distinct");
             var history = JsonSerializer.Deserialize<List<EpochRecord>>(metadata["history"], Json) ?? new();
             var training = JsonSerializer.Deserialize<TrainingOptions>(metadata["training"], Json);
-            var description = new ModelDescription(cell, vocabulary.Count, hidden, layers);
+            // Version 3 added these; older files had none of them.
+            double Since3(string key) => version < 3 ? 0 : double.Parse(metadata[key], CultureInfo.InvariantCulture);
+            int embedding = version < 3 ? 0 : int.Parse(metadata["embedding_size"], CultureInfo.InvariantCulture);
+            var description = new ModelDescription(cell, vocabulary.Count, hidden, layers, embedding);
             // Version 1 named the single RNN layer's tensors without a layer prefix.
             string StoredName(string name) => version == 1 ? name.Replace(ModelDescription.LayerPrefix(0), "") : name;
             CheckTensors(path, description, description.Parameters.Select(p => (StoredName(p.Name), p.Shape)), tensors);
@@ -135,6 +141,8 @@ public static class ModelFile
                 Path = System.IO.Path.GetFullPath(path),
                 LastTraining = training,
                 Dropout = version == 1 ? 0 : double.Parse(metadata["dropout"], CultureInfo.InvariantCulture),
+                InputDropout = Since3("input_dropout"),
+                OutputDropout = Since3("output_dropout"),
             };
             try
             {
@@ -153,7 +161,7 @@ public static class ModelFile
         {
             throw Corrupt(path, ex.Message, ex);
         }
-        catch (PSCharRnnException ex) when (ex.ErrorId is "DropoutOutOfRange" or "NumLayersOutOfRange" or "ModelSizeInvalid")
+        catch (PSCharRnnException ex) when (ex.ErrorId is "DropoutOutOfRange" or "NumLayersOutOfRange" or "ModelSizeInvalid" or "EmbeddingSizeOutOfRange")
         {
             throw Corrupt(path, ex.Message, ex);
         }
@@ -175,7 +183,7 @@ public static class ModelFile
 
     private static ModelOptimizer LoadOptimizer(string path, RnnModel model, OptimizerMetadata metadata, IReadOnlyDictionary<string, SafetensorsFile.Entry> tensors)
     {
-        var optimizer = new ModelOptimizer(metadata.Kind, model.Parameters, metadata.LearningRate) { StepCount = metadata.Step };
+        var optimizer = new ModelOptimizer(metadata.Kind, model.Parameters, metadata.LearningRate, metadata.WeightDecay) { StepCount = metadata.Step };
         using var _ = no_grad();
         for (int i = 0; i < model.NamedParameters.Count; i++)
         {

@@ -9,16 +9,25 @@ namespace PSCharRnn.Training;
 public sealed record ModelSettings
 {
     public CellType Cell { get; init; } = CellType.RNN;
-    public int HiddenSize { get; init; } = 256;
+    public int HiddenSize { get; init; } = ModelDescription.DefaultHiddenSize;
     public int NumLayers { get; init; } = 1;
+
+    /// <summary>Units of a character embedding; 0: none (the book's one-hot input).</summary>
+    public int EmbeddingSize { get; init; }
     public double Dropout { get; init; }
+    public double InputDropout { get; init; }
+    public double OutputDropout { get; init; }
 
     public RnnModel Create(Vocabulary vocabulary, long? seed, Device device) =>
-        new(vocabulary, new ModelDescription(Cell, vocabulary.Count, HiddenSize, NumLayers), seed, device) { Dropout = Dropout };
+        new(vocabulary, new ModelDescription(Cell, vocabulary.Count, HiddenSize, NumLayers, EmbeddingSize), seed, device)
+        {
+            Dropout = Dropout, InputDropout = InputDropout, OutputDropout = OutputDropout,
+        };
 
     /// <summary>A warning when <paramref name="dropout"/> would be stored but do nothing: it applies between stacked layers only.</summary>
     public static string? IneffectiveDropout(int numLayers, double dropout) => dropout > 0 && numLayers == 1
-        ? $"-Dropout {dropout} has no effect on a model of one layer: dropout applies between stacked layers. Give -NumLayers 2 or more to use it."
+        ? $"-Dropout {dropout} has no effect on a model of one layer: dropout applies between stacked layers. Give -NumLayers 2 or more to use it, " +
+          "or -InputDropout and -OutputDropout, which act on any model."
         : null;
 
     /// <summary>A model's structure is fixed: naming another cell type or layer count for it is an error, not a silent rebuild.</summary>

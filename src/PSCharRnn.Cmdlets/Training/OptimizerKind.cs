@@ -8,4 +8,7 @@ public enum OptimizerKind
 
     /// <summary>torch.optim.Adam, as the chapter's concise versions (learning rate 0.01, section 6.7.4).</summary>
     Adam,
+
+    /// <summary>torch.optim.AdamW: Adam with weight decay applied to the weights directly rather than through the gradient (-WeightDecay).</summary>
+    AdamW,
 }

@@ -129,13 +129,20 @@ public sealed class Trainer
         }
     }
 
-    // The model keeps its optimizer (and Adam's moments) from run to run; a different kind starts afresh.
+    // The model keeps its optimizer (and Adam's moments) from run to run; a different kind starts afresh, another
+    // weight decay keeps the state.
     private void PrepareOptimizer()
     {
         if (model.Optimizer?.Kind != Options.Optimizer)
         {
             model.Optimizer?.Dispose();
-            model.Optimizer = new ModelOptimizer(Options.Optimizer, model.Parameters, Options.LearningRate!.Value);
+            model.Optimizer = new ModelOptimizer(Options.Optimizer, model.Parameters, Options.LearningRate!.Value, Options.WeightDecay);
+        }
+        else if (model.Optimizer.WeightDecay != Options.WeightDecay)
+        {
+            var old = model.Optimizer;
+            model.Optimizer = old.Rebuilt(model.Parameters, Options.WeightDecay, (_, state) => state.clone());
+            old.Dispose();
         }
         model.Optimizer.LearningRate = Options.LearningRate!.Value;
     }
@@ -143,7 +150,7 @@ public sealed class Trainer
     private EpochRecord TrainEpoch(int epoch, int run, CancellationToken cancel)
     {
         using var snapshot = new TrainingSnapshot(model);
-        using var dropout = model.Dropout > 0 && model.NumLayers > 1
+        using var dropout = model.DropsOut
             ? new Generator((ulong)EpochSeeds.For(Options.Seed!.Value, epoch, EpochSeeds.Stream.Dropout))
             : null;
         var watch = Stopwatch.StartNew();
@@ -232,14 +239,18 @@ public sealed class Trainer
             $"Training diverged in epoch {epoch}: {what}. The model was restored to its state before that epoch. " +
             $"Try a smaller -LearningRate (now {Options.LearningRate}) or -ClipTheta (now {Options.ClipTheta}).");
 
-    /// <summary>One minibatch: forward, loss, gradients, clipping, optimizer step. Returns the mean loss and the final state.</summary>
+    /// <summary>
+    /// One minibatch: forward, loss, gradients, clipping, optimizer step. Returns the mean cross-entropy (the loss
+    /// without label smoothing, which the perplexity reports) and the final state.
+    /// </summary>
     private (double Loss, RecurrentState State, long Tokens) Step(Minibatch batch, RecurrentState? carried, Generator? dropout)
     {
         var inputs = tensor(Minibatch.TimeMajor(batch.Inputs), new long[] { batch.NumSteps, batch.BatchSize }, device: model.Device);
         var targets = tensor(Minibatch.TimeMajor(batch.Targets), device: model.Device);
-        var (loss, state) = model.Loss(inputs, targets, carried ?? model.InitialState(batch.BatchSize), dropout);
-        double value = loss.ToDouble();
-        if (double.IsFinite(value))
+        var terms = new LossTerms(Options.LabelSmoothing);
+        var (loss, state) = model.Loss(inputs, targets, carried ?? model.InitialState(batch.BatchSize), dropout, terms);
+        double value = terms.CrossEntropy;
+        if (double.IsFinite(loss.ToDouble()))
         {
             model.Optimizer!.ZeroGrad();
             loss.backward();

@@ -6,6 +6,9 @@ public sealed record TrainingOptions
     /// <summary>The book's settings: what a new model trains with when nothing else is said.</summary>
     public static readonly TrainingOptions Book = new();
 
+    /// <summary>The recipe the settings came from (Start-RnnTraining -Recipe), if any.</summary>
+    public string? Recipe { get; init; }
+
     public int Epochs { get; init; } = 250;
     public int NumSteps { get; init; } = 35;
     public int BatchSize { get; init; } = 32;
@@ -14,6 +17,12 @@ public sealed record TrainingOptions
     /// <summary>Null: the optimizer's default (SGD 100, Adam 0.01).</summary>
     public double? LearningRate { get; init; }
     public double ClipTheta { get; init; } = 0.01;
+
+    /// <summary>Weight decay: AdamW's decoupled decay, or an L2 term in the gradient for SGD and Adam (0: none, the book's).</summary>
+    public double WeightDecay { get; init; }
+
+    /// <summary>Label smoothing ε of the loss: the target is (1 − ε)·one-hot + ε/V (0: none, the book's).</summary>
+    public double LabelSmoothing { get; init; }
     public Sampling Sampling { get; init; } = Sampling.Random;
     public int ReportEvery { get; init; } = 50;
     public int SampleLength { get; init; } = 50;
