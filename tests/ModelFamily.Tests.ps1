@@ -53,7 +53,8 @@ Describe 'GRU, LSTM and stacked layers from the same cmdlets' {
         function Complete([string] $line) { (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText }
         Complete 'New-RnnModel -CellType ' | Sort-Object | Should -Be @('GRU', 'LSTM', 'RNN')
         Complete 'Start-RnnTraining -CellType L' | Should -Be @('LSTM')
-        Complete 'Start-RnnTraining -Optimizer ' | Sort-Object | Should -Be @('Adam', 'SGD')
+        Complete 'Start-RnnTraining -Optimizer ' | Sort-Object | Should -Be @('Adam', 'AdamW', 'SGD')
+        Complete 'Start-RnnTraining -Recipe ' | Should -Be @('Book', 'Lyrics')
         Complete 'New-RnnModel -Device ' | Should -Be @('cpu')
     }
 }

@@ -27,7 +27,7 @@ Describe 'Export-RnnModel and Import-RnnModel' {
         $headerLength = [BitConverter]::ToUInt64($bytes, 0)
         $header = [Text.Encoding]::UTF8.GetString($bytes, 8, $headerLength) | ConvertFrom-Json -AsHashtable
         $header.__metadata__.format | Should -Be 'pscharrnn'
-        $header.__metadata__.format_version | Should -Be '2'
+        $header.__metadata__.format_version | Should -Be '3'
         $header.__metadata__.cell_type | Should -Be 'RNN'
         $header.__metadata__.num_layers | Should -Be '1'
         ($header.__metadata__.vocabulary | ConvertFrom-Json) | Should -Be @($model.Vocabulary)
@@ -96,7 +96,7 @@ Describe 'Import-RnnModel rejects bad files without returning anything' {
         { Import-RnnModel -Path "$TestDrive/foreign.safetensors" -ErrorAction Stop } | Should -Throw -ErrorId 'ModelFileForeign*'
     }
     It 'a newer format version' {
-        Write-Header "$TestDrive/newer.safetensors" '{"__metadata__":{"format":"pscharrnn","format_version":"3"}}'
+        Write-Header "$TestDrive/newer.safetensors" '{"__metadata__":{"format":"pscharrnn","format_version":"4"}}'
         { Import-RnnModel -Path "$TestDrive/newer.safetensors" -ErrorAction Stop } | Should -Throw -ErrorId 'ModelFileNewerFormat*'
     }
     It 'a file whose weights hold NaN or infinity, naming the tensor' -ForEach @(

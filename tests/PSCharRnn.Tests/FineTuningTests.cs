@@ -10,14 +10,16 @@ namespace PSCharRnn.Tests;
 public class FineTuningTests
 {
     [Theory]
-    [InlineData(CellType.RNN, 1, 0)]
-    [InlineData(CellType.GRU, 2, 0)]
-    [InlineData(CellType.LSTM, 1, 4)]
-    public void ExtendingTheVocabularyKeepsEveryOldLogitAndOptimizerStateAndStartsNewEntriesFresh(CellType cell, int layers, int embedding)
+    [InlineData(CellType.RNN, 1, 0, false)]
+    [InlineData(CellType.GRU, 2, 0, false)]
+    [InlineData(CellType.LSTM, 1, 4, false)]
+    [InlineData(CellType.GRU, 1, 5, true)]
+    public void ExtendingTheVocabularyKeepsEveryOldLogitAndOptimizerStateAndStartsNewEntriesFresh(CellType cell, int layers, int embedding, bool tied)
     {
         using var scope = NewDisposeScope();
         var baseCorpus = Tiny.Corpus("bdfbdfbdbf");
-        using var model = new ModelSettings { Cell = cell, HiddenSize = 5, NumLayers = layers, EmbeddingSize = embedding }.Create(baseCorpus.Vocabulary, 3, CPU);
+        var settings = new ModelSettings { Cell = cell, HiddenSize = 5, NumLayers = layers, EmbeddingSize = embedding, TieWeights = tied };
+        using var model = settings.Create(baseCorpus.Vocabulary, 3, CPU);
         // A trained model with Adam's moments: old entries of every state tensor are non-zero.
         var trainer = new Trainer(model, baseCorpus, TrainingOptions.Book with { Epochs = 2, BatchSize = 2, NumSteps = 3, Optimizer = OptimizerKind.Adam, ReportEvery = 0, Seed = 1 });
         trainer.Train(CancellationToken.None);

@@ -11,11 +11,12 @@ public class GradientTests
     private static readonly long[,] Inputs = { { 0, 1 }, { 2, 3 }, { 4, 0 } };           // [T=3, B=2]
     private static readonly long[] Targets = { 1, 2, 3, 4, 0, 1 };                      // time-major
 
-    /// <summary>Cell, layers, embedding size (0: the book's one-hot input).</summary>
-    public static TheoryData<CellType, int, int> CellsAndLayers => new()
+    /// <summary>Cell, layers, embedding size (0: the book's one-hot input), tied output weights (the embedding then has the hidden size).</summary>
+    public static TheoryData<CellType, int, int, bool> CellsAndLayers => new()
     {
-        { CellType.RNN, 1, 0 }, { CellType.RNN, 2, 0 }, { CellType.GRU, 1, 0 }, { CellType.GRU, 2, 0 }, { CellType.LSTM, 1, 0 }, { CellType.LSTM, 2, 0 },
-        { CellType.RNN, 1, 3 }, { CellType.GRU, 2, 3 }, { CellType.LSTM, 1, 3 },
+        { CellType.RNN, 1, 0, false }, { CellType.RNN, 2, 0, false }, { CellType.GRU, 1, 0, false }, { CellType.GRU, 2, 0, false },
+        { CellType.LSTM, 1, 0, false }, { CellType.LSTM, 2, 0, false },
+        { CellType.RNN, 1, 3, false }, { CellType.GRU, 2, 3, false }, { CellType.LSTM, 1, 3, false }, { CellType.GRU, 1, 0, true }, { CellType.LSTM, 2, 0, true },
     };
 
     /// <summary>A random initial state that requires gradients, as a carried state would be without its detach.</summary>
@@ -35,10 +36,10 @@ public class GradientTests
 
     [Theory]
     [MemberData(nameof(CellsAndLayers))]
-    public void GradientsMatchFiniteDifferencesForEveryParameterAndTheInitialState(CellType cell, int layers, int embedding)
+    public void GradientsMatchFiniteDifferencesForEveryParameterAndTheInitialState(CellType cell, int layers, int embedding, bool tied)
     {
         using var scope = NewDisposeScope();
-        using var model = Tiny.Model(vocabulary: 5, hidden: 3, seed: 7, ScalarType.Float64, scale: 40, cell, layers, embedding);
+        using var model = Tiny.Model(vocabulary: 5, hidden: 3, seed: 7, ScalarType.Float64, scale: 40, cell, layers, embedding, tied);
         var (inputs, targets) = (tensor(Inputs), tensor(Targets));
         var state = RandomState(model, ScalarType.Float64, 3);
         var weights = All(state).Select(t => randn_like(t)).ToList();
@@ -73,8 +74,8 @@ public class GradientTests
 
     [Theory]
     [MemberData(nameof(CellsAndLayers))]
-    public void FastLayersEqualTheBooksOneHotStepsInOutputsAndEveryGradient(CellType cell, int layers, int embedding) =>
-        AssertEqualsTheBook(cell, layers, tensor(Inputs), tensor(Targets), embedding);
+    public void FastLayersEqualTheBooksOneHotStepsInOutputsAndEveryGradient(CellType cell, int layers, int embedding, bool tied) =>
+        AssertEqualsTheBook(cell, layers, tensor(Inputs), tensor(Targets), embedding, tied);
 
     // One step: the recurrences' backward loops and weight gradients have no step before the last.
     [Theory]
@@ -84,10 +85,10 @@ public class GradientTests
     public void OneStepSequencesEqualTheBook(CellType cell) =>
         AssertEqualsTheBook(cell, 1, tensor(new long[,] { { 3, 1 } }), tensor(new long[] { 2, 4 }));
 
-    private static void AssertEqualsTheBook(CellType cell, int layers, Tensor inputs, Tensor targets, int embedding = 0)
+    private static void AssertEqualsTheBook(CellType cell, int layers, Tensor inputs, Tensor targets, int embedding = 0, bool tied = false)
     {
         using var scope = NewDisposeScope();
-        using var model = Tiny.Model(vocabulary: 5, hidden: 4, seed: 3, scale: 30, cell: cell, layers: layers, embedding: embedding);
+        using var model = Tiny.Model(vocabulary: 5, hidden: 4, seed: 3, scale: 30, cell: cell, layers: layers, embedding: embedding, tied: tied);
         var state = RandomState(model, ScalarType.Float32, 5);
         var weights = All(state).Select(t => randn_like(t)).ToList();
         var wrt = model.Parameters.Cast<Tensor>().Concat(All(state)).ToArray();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using PSCharRnn.Corpus;
 using PSCharRnn.Generation;
 using PSCharRnn.Model;
 using PSCharRnn.Persistence;
@@ -103,6 +104,31 @@ public class ModelFamilyTests
         Assert.Equal(root.GetProperty("Perplexities").EnumerateArray().Select(p => double.Parse(p.GetString()!, CultureInfo.InvariantCulture)),
             model.History.Select(r => r.Perplexity));
         Assert.Equal(float.Parse(root.GetProperty("W_hq00").GetString()!, CultureInfo.InvariantCulture), model.W_hq[0, 0].item<float>());
+    }
+
+    [Fact]
+    public void AVersionTwoFileWithAdamStateMadeBeforeFormatThreeLoadsPredictsAndResumesAsBefore()
+    {
+        string folder = Path.Combine(AppContext.BaseDirectory, "Fixtures");
+        using var expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "tiny-gru.format2.json")));
+        using var model = ModelFile.Load(Path.Combine(folder, "tiny-gru.format2.bin"));
+        var root = expected.RootElement;
+        Assert.Equal((CellType.GRU, 2, 0, false), (model.CellType, model.NumLayers, model.Description.EmbeddingSize, model.Description.TiedOutput));
+        Assert.Equal((0.2, 0.0, 0.0), (model.Dropout, model.InputDropout, model.OutputDropout));
+        Assert.Equal(root.GetProperty("Prediction").GetString(), Predictor.Predict(model, root.GetProperty("Prefix").GetString()!, root.GetProperty("Length").GetInt32()));
+        Assert.Equal(root.GetProperty("Perplexities").EnumerateArray().Select(p => double.Parse(p.GetString()!, CultureInfo.InvariantCulture)),
+            model.History.Select(r => r.Perplexity));
+        Assert.Equal(float.Parse(root.GetProperty("W_hq00").GetString()!, CultureInfo.InvariantCulture), model.W_hq[0, 0].item<float>());
+        Assert.Equal((OptimizerKind.Adam, 0.0), (model.Optimizer!.Kind, model.Optimizer.WeightDecay));
+        Assert.Equal(root.GetProperty("Step").GetInt64(), model.Optimizer.StepCount);
+        int w = model.NamedParameters.Select(p => p.Name).ToList().IndexOf("W_hq");
+        Assert.Equal(float.Parse(root.GetProperty("ExpAvgW_hq00").GetString()!, CultureInfo.InvariantCulture), model.Optimizer.StateTensors(w)[0].Value[0, 0].item<float>());
+        Assert.Equal(LearningRateSchedule.Constant, model.LastTraining!.Schedule);
+        Assert.Equal(0, model.LastTraining.LabelSmoothing);
+
+        var corpus = new LyricsCorpus(string.Concat(Enumerable.Repeat("cabbage cab bag bagged ", 12)), new[] { "fixture" });
+        new Trainer(model, corpus, model.LastTraining with { Epochs = 1 }).Train(CancellationToken.None);
+        Assert.Equal(4, model.EpochsTrained);
     }
 
     [Fact]

@@ -12,9 +12,11 @@ internal static class Tiny
     public static Vocabulary Letters(int count) => new(Enumerable.Range(0, count).Select(i => ((char)('a' + i)).ToString()));
 
     public static RnnModel Model(int vocabulary, int hidden, long seed, ScalarType dtype = ScalarType.Float32, double scale = 1,
-        CellType cell = CellType.RNN, int layers = 1, int embedding = 0)
+        CellType cell = CellType.RNN, int layers = 1, int embedding = 0, bool tied = false)
     {
-        var model = new RnnModel(Letters(vocabulary), new ModelDescription(cell, vocabulary, hidden, layers, embedding), seed, dtype: dtype);
+        // Tied weights need an embedding of the hidden size.
+        var description = new ModelDescription(cell, vocabulary, hidden, layers, tied ? hidden : embedding, tied);
+        var model = new RnnModel(Letters(vocabulary), description, seed, dtype: dtype);
         if (scale != 1)
             using (no_grad())
                 foreach (var p in model.Parameters) p.mul_(scale);

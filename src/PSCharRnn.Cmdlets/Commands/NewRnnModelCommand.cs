@@ -36,6 +36,10 @@ public sealed class NewRnnModelCommand : PSCharRnnCmdlet
     [ValidateRange(0, ModelDescription.MaxHiddenSize)]
     public int EmbeddingSize { get; set; }
 
+    /// <summary>Tie the output layer's weights to the embedding (W_hq = embeddingᵀ, Press and Wolf 2017): fewer parameters, and rare characters learn one vector for reading and writing. Needs -EmbeddingSize equal to -HiddenSize.</summary>
+    [Parameter]
+    public SwitchParameter TieWeights { get; set; }
+
     /// <summary>Stacked recurrent layers (section 6.9); each reads the hidden states of the one below.</summary>
     [Parameter]
     [ValidateRange(1, ModelDescription.MaxLayers)]
@@ -74,7 +78,7 @@ public sealed class NewRnnModelCommand : PSCharRnnCmdlet
             : new Vocabulary(Vocabulary.SelectMany(LyricsCorpus.Characters));
         var settings = new ModelSettings
         {
-            Cell = CellType, HiddenSize = HiddenSize, NumLayers = NumLayers, EmbeddingSize = EmbeddingSize,
+            Cell = CellType, HiddenSize = HiddenSize, NumLayers = NumLayers, EmbeddingSize = EmbeddingSize, TieWeights = TieWeights,
             Dropout = Dropout, InputDropout = InputDropout, OutputDropout = OutputDropout,
         };
         if (ModelSettings.IneffectiveDropout(NumLayers, Dropout) is { } warning) WriteWarning(warning);

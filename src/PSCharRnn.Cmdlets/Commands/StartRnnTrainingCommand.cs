@@ -55,6 +55,10 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     [ValidateRange(0, ModelDescription.MaxHiddenSize)]
     public int EmbeddingSize { get; set; }
 
+    /// <summary>Tie the output layer's weights to the embedding (W_hq = embeddingᵀ, Press and Wolf 2017): fewer parameters, and rare characters learn one vector for reading and writing. Needs -EmbeddingSize equal to -HiddenSize.</summary>
+    [Parameter(ParameterSetName = CorpusSet)]
+    public SwitchParameter TieWeights { get; set; }
+
     /// <summary>Stacked layers of a new model (default 1). For a model input, it must be the model's.</summary>
     [Parameter]
     [ValidateRange(1, ModelDescription.MaxLayers)]
@@ -113,6 +117,10 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     [Parameter]
     [ValidateNumber(0.0, 0.99)]
     public double LabelSmoothing { get; set; } = TrainingOptions.Book.LabelSmoothing;
+
+    /// <summary>Constant (the book's) or Cosine: torch.optim.lr_scheduler.CosineAnnealingLR from -LearningRate down to a tenth of it over this run's -Epochs. A resumed model continues the schedule it began unless you state another.</summary>
+    [Parameter]
+    public LearningRateSchedule LearningRateSchedule { get; set; } = TrainingOptions.Book.Schedule;
 
     /// <summary>Random: shuffled windows, fresh state per minibatch. Consecutive: state carried across minibatches.</summary>
     [Parameter]
@@ -180,7 +188,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     public int CheckpointEvery { get; set; } = 10;
 
     // A model's structure is fixed: a recipe's structure settings apply to new models only.
-    private static readonly string[] StructureSettings = { nameof(CellType), nameof(HiddenSize), nameof(NumLayers), nameof(EmbeddingSize) };
+    private static readonly string[] StructureSettings = { nameof(CellType), nameof(HiddenSize), nameof(NumLayers), nameof(EmbeddingSize), nameof(TieWeights) };
 
     private TrainingRecipe? recipe;
     private IReadOnlyList<string> fromRecipe = Array.Empty<string>();
@@ -231,7 +239,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         var defaults = new ModelSettings();
         var settings = defaults with
         {
-            Cell = CellType ?? defaults.Cell, HiddenSize = HiddenSize, NumLayers = NumLayers ?? defaults.NumLayers, EmbeddingSize = EmbeddingSize,
+            Cell = CellType ?? defaults.Cell, HiddenSize = HiddenSize, NumLayers = NumLayers ?? defaults.NumLayers, EmbeddingSize = EmbeddingSize, TieWeights = TieWeights,
             Dropout = Dropout ?? defaults.Dropout, InputDropout = InputDropout ?? defaults.InputDropout, OutputDropout = OutputDropout ?? defaults.OutputDropout,
         };
         var model = settings.Create(Corpus.Vocabulary, Seed, DeviceArgument.Parse(Device));
@@ -316,10 +324,16 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         var learningRate = Stated(nameof(LearningRate), LearningRate, optimizer == last.Optimizer ? last.LearningRate : null);
         var fraction = Stated(nameof(ValidationFraction), ValidationFraction, ValidationCorpus is null ? last.ValidationFraction : null);
         bool validates = fraction is not null || ValidationCorpus is not null;
+        int epochs = Stated(nameof(Epochs), Epochs, last.Epochs);
+        // A stated schedule begins now and spans this run; an unstated one goes on where the model's last run left it.
+        bool newSchedule = Stated(nameof(LearningRateSchedule));
         return last with
         {
+            Schedule = newSchedule ? LearningRateSchedule : last.Schedule,
+            ScheduleStart = newSchedule ? model.EpochsTrained : last.ScheduleStart,
+            ScheduleEpochs = newSchedule ? epochs : last.ScheduleEpochs,
             Recipe = recipe?.Name ?? last.Recipe,
-            Epochs = Stated(nameof(Epochs), Epochs, last.Epochs),
+            Epochs = epochs,
             NumSteps = Stated(nameof(NumSteps), NumSteps, last.NumSteps),
             BatchSize = Stated(nameof(BatchSize), BatchSize, last.BatchSize),
             Optimizer = optimizer,

@@ -23,7 +23,7 @@ public sealed record ModelDescription
     /// <summary>The name of the embedding's parameter.</summary>
     public const string EmbeddingName = "embedding";
 
-    public ModelDescription(CellType cell, int vocabularySize, int hiddenSize, int numLayers = 1, int embeddingSize = 0)
+    public ModelDescription(CellType cell, int vocabularySize, int hiddenSize, int numLayers = 1, int embeddingSize = 0, bool tiedOutput = false)
     {
         if (!Enum.IsDefined(cell))
             throw new PSCharRnnException("CellTypeUnknown", ErrorCategory.InvalidArgument, cell, $"'{cell}' is not a cell type; use RNN, GRU or LSTM.");
@@ -35,7 +35,10 @@ public sealed record ModelDescription
         if (embeddingSize is < 0 or > MaxHiddenSize)
             throw new PSCharRnnException("EmbeddingSizeOutOfRange", ErrorCategory.InvalidArgument, embeddingSize,
                 $"An embedding has 1 to {MaxHiddenSize} units (0: none, the book's one-hot input), not {embeddingSize}.");
-        (Cell, VocabularySize, HiddenSize, NumLayers, EmbeddingSize) = (cell, vocabularySize, hiddenSize, numLayers, embeddingSize);
+        if (tiedOutput && embeddingSize != hiddenSize)
+            throw new PSCharRnnException("TiedWeightsSizeMismatch", ErrorCategory.InvalidArgument, embeddingSize,
+                $"Tied weights use the embedding as the output layer's weights, so the embedding needs the hidden size: give -EmbeddingSize {hiddenSize}, not {embeddingSize}.");
+        (Cell, VocabularySize, HiddenSize, NumLayers, EmbeddingSize, TiedOutput) = (cell, vocabularySize, hiddenSize, numLayers, embeddingSize, tiedOutput);
     }
 
     public CellType Cell { get; }
@@ -48,8 +51,11 @@ public sealed record ModelDescription
 
     public bool HasEmbedding => EmbeddingSize > 0;
 
+    /// <summary>Whether the output layer's weights are the embedding's, transposed (W_hq = embeddingᵀ), rather than a W_hq of their own.</summary>
+    public bool TiedOutput { get; }
+
     /// <summary>The same model over a vocabulary of another size (a vocabulary extended for fine-tuning).</summary>
-    public ModelDescription WithVocabularySize(int vocabularySize) => new(Cell, vocabularySize, HiddenSize, NumLayers, EmbeddingSize);
+    public ModelDescription WithVocabularySize(int vocabularySize) => new(Cell, vocabularySize, HiddenSize, NumLayers, EmbeddingSize, TiedOutput);
 
     /// <summary>The gate letters of the book's parameter names, in the order of its get_params.</summary>
     public IReadOnlyList<string> Gates => Cell switch
@@ -77,11 +83,13 @@ public sealed record ModelDescription
         }).ToList();
     }
 
-    public IReadOnlyList<ParameterSpec> OutputParameters => new[]
-    {
-        new ParameterSpec("W_hq", new long[] { HiddenSize, VocabularySize }, 1),
-        new ParameterSpec("b_q", new long[] { VocabularySize }, 0),
-    };
+    public IReadOnlyList<ParameterSpec> OutputParameters => TiedOutput
+        ? new[] { new ParameterSpec("b_q", new long[] { VocabularySize }, 0) }
+        : new[]
+        {
+            new ParameterSpec("W_hq", new long[] { HiddenSize, VocabularySize }, 1),
+            new ParameterSpec("b_q", new long[] { VocabularySize }, 0),
+        };
 
     /// <summary>The embedding, if any: one row of E units per character.</summary>
     public IReadOnlyList<ParameterSpec> EmbeddingParameters => HasEmbedding
@@ -96,5 +104,5 @@ public sealed record ModelDescription
 
     public override string ToString() =>
         $"{Cell}, {NumLayers} layer{(NumLayers == 1 ? "" : "s")} of {HiddenSize}, " +
-        (HasEmbedding ? $"embedding {EmbeddingSize}, " : "") + $"vocabulary {VocabularySize}";
+        (HasEmbedding ? $"embedding {EmbeddingSize}{(TiedOutput ? " tied" : "")}, " : "") + $"vocabulary {VocabularySize}";
 }

@@ -48,9 +48,9 @@ public sealed class RnnModel : IDisposable
             List<Parameter> Of(string kind) => description.Gates.Select(g => byName[$"{prefix}{kind}{g}"]).ToList();
             return new RecurrentLayer(description.Cell, Of("W_x"), Of("W_h"), Of("b_"));
         }).ToList();
-        W_hq = byName["W_hq"];
         b_q = byName["b_q"];
         Embedding = description.HasEmbedding ? byName[ModelDescription.EmbeddingName] : null;
+        outputWeights = description.TiedOutput ? null : byName["W_hq"];
     }
 
     private static Dictionary<string, Tensor> Initialise(ModelDescription description, long? seed, Device device, ScalarType dtype)
@@ -106,8 +106,15 @@ public sealed class RnnModel : IDisposable
     public Parameter? Embedding { get; }
 
     public IReadOnlyList<RecurrentLayer> Layers { get; }
-    public Parameter W_hq { get; }
+    private readonly Parameter? outputWeights;
+
+    /// <summary>The output layer's weights [H, V]: its own W_hq, or with tied weights a view of the embedding, transposed.</summary>
+    public Tensor W_hq => outputWeights ?? Embedding!.t();
+
     public Parameter b_q { get; }
+
+    /// <summary>The element type of every parameter.</summary>
+    public ScalarType DType => b_q.dtype;
 
     /// <summary>Every parameter with its name, in the description's order.</summary>
     public IReadOnlyList<NamedParameter> NamedParameters => named;
@@ -141,7 +148,7 @@ public sealed class RnnModel : IDisposable
     /// <summary>Why the last training run ended before its -Epochs (e.g. -Patience); null when it ran them all.</summary>
     public string? StoppedBecause => History.Count == 0 ? null : History[^1].StoppedBecause;
 
-    public RecurrentState InitialState(long batchSize) => RecurrentState.Zeros(Description, batchSize, W_hq.dtype, Device);
+    public RecurrentState InitialState(long batchSize) => RecurrentState.Zeros(Description, batchSize, DType, Device);
 
     /// <summary>
     /// <paramref name="inputs"/>: [T, B] int64, time-major. Returns logits [T·B, V] (time-major) and the state after the
@@ -197,5 +204,5 @@ public sealed class RnnModel : IDisposable
 
     public override string ToString() =>
         $"{CellType} model: {NumLayers} layer{(NumLayers == 1 ? "" : "s")}, hidden {HiddenSize}, " +
-        (Description.HasEmbedding ? $"embedding {Description.EmbeddingSize}, " : "") + $"vocabulary {VocabularySize}, {EpochsTrained} epochs trained";
+        (Description.HasEmbedding ? $"embedding {Description.EmbeddingSize}{(Description.TiedOutput ? " tied" : "")}, " : "") + $"vocabulary {VocabularySize}, {EpochsTrained} epochs trained";
 }

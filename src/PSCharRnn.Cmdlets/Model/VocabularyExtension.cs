@@ -24,7 +24,7 @@ public static class VocabularyExtension
         var specs = description.Parameters;
 
         // Fresh values for every new entry: the tensors of a new model of the extended shape, with the old entries copied over.
-        using var fresh = new RnnModel(vocabulary, description, seed, model.Device, model.W_hq.dtype);
+        using var fresh = new RnnModel(vocabulary, description, seed, model.Device, model.DType);
         var tensors = new Dictionary<string, Tensor>();
         using (no_grad())
         {

@@ -60,6 +60,7 @@ public static class ModelFile
             ["hidden_size"] = d.HiddenSize.ToString(CultureInfo.InvariantCulture),
             ["num_layers"] = d.NumLayers.ToString(CultureInfo.InvariantCulture),
             ["embedding_size"] = d.EmbeddingSize.ToString(CultureInfo.InvariantCulture),
+            ["tied_output"] = d.TiedOutput ? "true" : "false",
             ["dropout"] = model.Dropout.ToString("R", CultureInfo.InvariantCulture),
             ["input_dropout"] = model.InputDropout.ToString("R", CultureInfo.InvariantCulture),
             ["output_dropout"] = model.OutputDropout.ToString("R", CultureInfo.InvariantCulture),
@@ -129,7 +130,8 @@ public static class ModelFile
             // Version 3 added these; older files had none of them.
             double Since3(string key) => version < 3 ? 0 : double.Parse(metadata[key], CultureInfo.InvariantCulture);
             int embedding = version < 3 ? 0 : int.Parse(metadata["embedding_size"], CultureInfo.InvariantCulture);
-            var description = new ModelDescription(cell, vocabulary.Count, hidden, layers, embedding);
+            bool tied = version >= 3 && bool.Parse(metadata["tied_output"]);
+            var description = new ModelDescription(cell, vocabulary.Count, hidden, layers, embedding, tied);
             // Version 1 named the single RNN layer's tensors without a layer prefix.
             string StoredName(string name) => version == 1 ? name.Replace(ModelDescription.LayerPrefix(0), "") : name;
             CheckTensors(path, description, description.Parameters.Select(p => (StoredName(p.Name), p.Shape)), tensors);
@@ -161,7 +163,7 @@ public static class ModelFile
         {
             throw Corrupt(path, ex.Message, ex);
         }
-        catch (PSCharRnnException ex) when (ex.ErrorId is "DropoutOutOfRange" or "NumLayersOutOfRange" or "ModelSizeInvalid" or "EmbeddingSizeOutOfRange")
+        catch (PSCharRnnException ex) when (ex.ErrorId is "DropoutOutOfRange" or "NumLayersOutOfRange" or "ModelSizeInvalid" or "EmbeddingSizeOutOfRange" or "TiedWeightsSizeMismatch")
         {
             throw Corrupt(path, ex.Message, ex);
         }

@@ -8,6 +8,9 @@ public sealed record EpochRecord(int Epoch, double Perplexity, double Seconds, S
     /// <summary>The perplexity of the held-out text after this epoch (see HeldOutPerplexity); null without validation.</summary>
     public double? ValidationPerplexity { get; init; }
 
+    /// <summary>The learning rate the epoch trained with (null in files written before this was recorded).</summary>
+    public double? LearningRate { get; init; }
+
     /// <summary>When the epoch ended (null in files written before this was recorded).</summary>
     public DateTimeOffset? Finished { get; init; }
 

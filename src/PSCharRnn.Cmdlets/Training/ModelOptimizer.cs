@@ -28,6 +28,9 @@ public sealed class ModelOptimizer : IDisposable
 
     public OptimizerKind Kind { get; }
 
+    /// <summary>TorchSharp's optimizer, for its learning-rate schedulers.</summary>
+    internal OptimizerHelper Torch => optimizer;
+
     /// <summary>The decay each step applies to the weights (AdamW) or adds to the gradient as an L2 term (SGD, Adam).</summary>
     public double WeightDecay { get; }
 

@@ -14,12 +14,15 @@ public sealed record ModelSettings
 
     /// <summary>Units of a character embedding; 0: none (the book's one-hot input).</summary>
     public int EmbeddingSize { get; init; }
+
+    /// <summary>Whether the output layer reuses the embedding's weights (it needs EmbeddingSize = HiddenSize).</summary>
+    public bool TieWeights { get; init; }
     public double Dropout { get; init; }
     public double InputDropout { get; init; }
     public double OutputDropout { get; init; }
 
     public RnnModel Create(Vocabulary vocabulary, long? seed, Device device) =>
-        new(vocabulary, new ModelDescription(Cell, vocabulary.Count, HiddenSize, NumLayers, EmbeddingSize), seed, device)
+        new(vocabulary, new ModelDescription(Cell, vocabulary.Count, HiddenSize, NumLayers, EmbeddingSize, TieWeights), seed, device)
         {
             Dropout = Dropout, InputDropout = InputDropout, OutputDropout = OutputDropout,
         };

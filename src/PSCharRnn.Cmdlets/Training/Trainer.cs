@@ -95,12 +95,15 @@ public sealed class Trainer
     {
         if (Options.ThreadCount is int threads) set_num_threads(threads);
         PrepareOptimizer();
+        var rates = new EpochLearningRates(model.Optimizer!, Options);
         model.LastTraining = Options;
         try
         {
             for (int run = 1; run <= Options.Epochs; run++)
             {
-                var record = TrainEpoch(model.EpochsTrained + 1, run, cancel);
+                int epoch = model.EpochsTrained + 1;
+                double rate = rates.Apply(epoch, model.Optimizer!);
+                var record = TrainEpoch(epoch, run, cancel) with { LearningRate = rate };
                 if (record.ValidationPerplexity is double current)
                 {
                     var best = model.History.Where(r => r.ValidationPerplexity is not null).MinBy(r => r.ValidationPerplexity);
@@ -130,7 +133,7 @@ public sealed class Trainer
     }
 
     // The model keeps its optimizer (and Adam's moments) from run to run; a different kind starts afresh, another
-    // weight decay keeps the state.
+    // weight decay keeps the state. The learning rate is the schedule's (EpochLearningRates).
     private void PrepareOptimizer()
     {
         if (model.Optimizer?.Kind != Options.Optimizer)
@@ -144,7 +147,6 @@ public sealed class Trainer
             model.Optimizer = old.Rebuilt(model.Parameters, Options.WeightDecay, (_, state) => state.clone());
             old.Dispose();
         }
-        model.Optimizer.LearningRate = Options.LearningRate!.Value;
     }
 
     private EpochRecord TrainEpoch(int epoch, int run, CancellationToken cancel)

@@ -18,6 +18,15 @@ public sealed record TrainingOptions
     public double? LearningRate { get; init; }
     public double ClipTheta { get; init; } = 0.01;
 
+    /// <summary>How the learning rate moves over epochs (Constant: the book's).</summary>
+    public LearningRateSchedule Schedule { get; init; }
+
+    /// <summary>The model's epoch count when the schedule began (the epochs it had already trained).</summary>
+    public int ScheduleStart { get; init; }
+
+    /// <summary>The epochs the schedule spans: the -Epochs of the run that chose it.</summary>
+    public int? ScheduleEpochs { get; init; }
+
     /// <summary>Weight decay: AdamW's decoupled decay, or an L2 term in the gradient for SGD and Adam (0: none, the book's).</summary>
     public double WeightDecay { get; init; }
 

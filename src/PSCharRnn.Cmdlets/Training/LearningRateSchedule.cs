@@ -1,0 +1,51 @@
+using static TorchSharp.torch;
+
+namespace PSCharRnn.Training;
+
+/// <summary>How the learning rate moves from epoch to epoch.</summary>
+public enum LearningRateSchedule
+{
+    /// <summary>The same rate every epoch (the book's).</summary>
+    Constant,
+
+    /// <summary>
+    /// torch.optim.lr_scheduler.CosineAnnealingLR over the epochs of the run that chose it, from the learning rate
+    /// down to a tenth of it (nanoGPT's floor), where it stays if training goes on.
+    /// </summary>
+    Cosine,
+}
+
+/// <summary>
+/// The learning rate of each epoch, set on the optimizer before the epoch runs. The schedule is anchored on the model's
+/// epochs (it began after <see cref="TrainingOptions.ScheduleStart"/> and lasts <see cref="TrainingOptions.ScheduleEpochs"/>),
+/// and TorchSharp's scheduler is stepped to each epoch in closed form, so a run resumed from a checkpoint takes the
+/// rates an uninterrupted run would have taken.
+/// </summary>
+internal sealed class EpochLearningRates
+{
+    /// <summary>The floor of the cosine, as a fraction of the learning rate.</summary>
+    public const double CosineFloor = 0.1;
+
+    private readonly optim.lr_scheduler.LRScheduler? scheduler;
+    private readonly TrainingOptions options;
+
+    public EpochLearningRates(ModelOptimizer optimizer, TrainingOptions options)
+    {
+        this.options = options;
+        double rate = options.LearningRate!.Value;
+        optimizer.LearningRate = rate;
+        if (options.Schedule == LearningRateSchedule.Cosine)
+            scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer.Torch, options.ScheduleEpochs ?? options.Epochs, rate * CosineFloor);
+    }
+
+    /// <summary>Sets the rate of model epoch <paramref name="epoch"/> (counted from 1 over the model's history); returns it.</summary>
+    public double Apply(int epoch, ModelOptimizer optimizer)
+    {
+        if (scheduler is not null)
+        {
+            int length = options.ScheduleEpochs ?? options.Epochs;
+            scheduler.step(Math.Clamp(epoch - 1 - options.ScheduleStart, 0, length));
+        }
+        return optimizer.LearningRate;
+    }
+}
