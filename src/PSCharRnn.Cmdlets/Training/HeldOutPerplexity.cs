@@ -5,7 +5,14 @@ using static TorchSharp.torch;
 namespace PSCharRnn.Training;
 
 /// <summary>The perplexity of a text under a model: <see cref="Characters"/> characters scored in <see cref="Seconds"/>.</summary>
-public sealed record PerplexityResult(double Perplexity, long Characters, double Seconds, string Model, string Corpus);
+public sealed record PerplexityResult(double Perplexity, long Characters, double Seconds, string Model, string Corpus)
+{
+    /// <summary>The same text's perplexity under the counting baseline (a Kneser-Ney 5-gram of the model's training text), when asked for.</summary>
+    public double? BaselinePerplexity { get; init; }
+
+    /// <summary>The model's perplexity as a fraction of the baseline's: below 1, the network beats counting.</summary>
+    public double? BaselineRatio => BaselinePerplexity is double baseline ? Perplexity / baseline : null;
+}
 
 /// <summary>
 /// The perplexity of a text under a model, defined canonically: the text is one sequence, the state starts at zero

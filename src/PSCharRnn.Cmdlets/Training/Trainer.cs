@@ -37,11 +37,7 @@ public sealed class Trainer
         if (validationCorpus is not null)
             validation = validationCorpus.IndicesIn(model.Vocabulary, "ValidationCorpusOutOfVocabulary", "validation corpus");
         else if (options.ValidationFraction is double fraction)
-        {
-            int held = (int)Math.Round(indices.Length * fraction);
-            validation = indices[^held..];
-            indices = indices[..^held];
-        }
+            (indices, validation) = HeldOutSplit.Of(indices, fraction);
         if (validation is { Length: < 2 })
             throw new PSCharRnnException("ValidationTooShort", ErrorCategory.InvalidArgument, validation.Length,
                 $"The validation text has {validation.Length} character(s); it needs at least 2 to score one. Hold out more.");
