@@ -178,16 +178,16 @@ public class GradientTests
     [Theory]
     [InlineData(0)]
     [InlineData(3)]
-    public void InputAndOutputDropoutActOnAnyModelAndOnlyWhileTraining(int embedding)
+    public void InputOutputAndRecurrentDropoutActOnAnyModelAndOnlyWhileTraining(int embedding)
     {
         using var scope = NewDisposeScope();
         using var model = Tiny.Model(vocabulary: 5, hidden: 16, seed: 3, scale: 30, cell: CellType.GRU, embedding: embedding);
         var inputs = tensor(Inputs);
         using var _ = no_grad();
         var (plain, _) = model.Forward(inputs, model.InitialState(2));
-        foreach (var (input, output) in new[] { (0.5, 0.0), (0.0, 0.5) })
+        foreach (var (input, output, recurrent) in new[] { (0.5, 0.0, 0.0), (0.0, 0.5, 0.0), (0.0, 0.0, 0.5) })
         {
-            (model.InputDropout, model.OutputDropout) = (input, output);
+            (model.InputDropout, model.OutputDropout, model.RecurrentDropout) = (input, output, recurrent);
             Assert.True(model.DropsOut);
             var (unchanged, _) = model.Forward(inputs, model.InitialState(2));
             Assert.True(unchanged.allclose(plain, rtol: 0, atol: 0));                               // no generator: no dropout
@@ -195,7 +195,7 @@ public class GradientTests
             using var g2 = new Generator(1);
             var (dropped, _) = model.Forward(inputs, model.InitialState(2), g1);
             var (again, _) = model.Forward(inputs, model.InitialState(2), g2);
-            Assert.False(dropped.allclose(plain, rtol: 1e-3, atol: 1e-4), $"input {input}, output {output}");
+            Assert.False(dropped.allclose(plain, rtol: 1e-3, atol: 1e-4), $"input {input}, output {output}, recurrent {recurrent}");
             Assert.True(dropped.allclose(again, rtol: 0, atol: 0));
         }
     }

@@ -50,15 +50,20 @@ public sealed class NewRnnModelCommand : PSCharRnnCmdlet
     [ValidateNumber(0.0, 0.99)]
     public double Dropout { get; set; }
 
-    /// <summary>Probability of zeroing a unit of each character's input vector while training (0: none).</summary>
+    /// <summary>Probability of zeroing a unit of each character's input vector while training, one mask per sequence (0: none).</summary>
     [Parameter]
     [ValidateNumber(0.0, 0.99)]
     public double InputDropout { get; set; }
 
-    /// <summary>Probability of zeroing a unit of the top layer's states before the output layer while training (0: none).</summary>
+    /// <summary>Probability of zeroing a unit of the top layer's states before the output layer while training, one mask per sequence (0: none).</summary>
     [Parameter]
     [ValidateNumber(0.0, 0.99)]
     public double OutputDropout { get; set; }
+
+    /// <summary>Probability of zeroing each recurrent weight (W_h*) for a minibatch while training: AWD-LSTM's weight drop (0: none).</summary>
+    [Parameter]
+    [ValidateNumber(0.0, 0.99)]
+    public double RecurrentDropout { get; set; }
 
     /// <summary>Seed for the initial weights; the same seed gives the same model.</summary>
     [Parameter]
@@ -79,7 +84,7 @@ public sealed class NewRnnModelCommand : PSCharRnnCmdlet
         var settings = new ModelSettings
         {
             Cell = CellType, HiddenSize = HiddenSize, NumLayers = NumLayers, EmbeddingSize = EmbeddingSize, TieWeights = TieWeights,
-            Dropout = Dropout, InputDropout = InputDropout, OutputDropout = OutputDropout,
+            Dropout = Dropout, InputDropout = InputDropout, OutputDropout = OutputDropout, RecurrentDropout = RecurrentDropout,
         };
         if (ModelSettings.IneffectiveDropout(NumLayers, Dropout) is { } warning) WriteWarning(warning);
         var model = settings.Create(vocabulary, Seed, DeviceArgument.Parse(Device));

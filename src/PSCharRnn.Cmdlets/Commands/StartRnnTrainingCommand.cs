@@ -69,15 +69,25 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     [ValidateNumber(0.0, 0.99)]
     public double? Dropout { get; set; }
 
-    /// <summary>Probability of zeroing a unit of each character's input vector while training (a new model's default is 0; a model input keeps its own unless given).</summary>
+    /// <summary>Probability of zeroing a unit of each character's input vector while training, one mask per sequence (a new model's default is 0; a model input keeps its own unless given).</summary>
     [Parameter]
     [ValidateNumber(0.0, 0.99)]
     public double? InputDropout { get; set; }
 
-    /// <summary>Probability of zeroing a unit of the top layer's states before the output layer while training (a new model's default is 0; a model input keeps its own unless given).</summary>
+    /// <summary>Probability of zeroing a unit of the top layer's states before the output layer while training, one mask per sequence (a new model's default is 0; a model input keeps its own unless given).</summary>
     [Parameter]
     [ValidateNumber(0.0, 0.99)]
     public double? OutputDropout { get; set; }
+
+    /// <summary>Probability of zeroing each recurrent weight (W_h*) for a minibatch while training, AWD-LSTM's weight drop (a new model's default is 0; a model input keeps its own unless given).</summary>
+    [Parameter]
+    [ValidateNumber(0.0, 0.99)]
+    public double? RecurrentDropout { get; set; }
+
+    /// <summary>Probability of blanking a character's whole input vector at a position while training, so the model learns to predict from less context (a new model's default is 0; a model input keeps its own unless given).</summary>
+    [Parameter]
+    [ValidateNumber(0.0, 0.99)]
+    public double? CharacterDropout { get; set; }
 
     /// <summary>SGD (the book's, default), Adam (torch.optim.Adam, as the chapter's concise versions) or AdamW (torch.optim.AdamW, Adam with decoupled weight decay).</summary>
     [Parameter]
@@ -214,6 +224,8 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
                 if (Dropout is double dropout) model.Dropout = dropout;
                 if (InputDropout is double input) model.InputDropout = input;
                 if (OutputDropout is double output) model.OutputDropout = output;
+                if (RecurrentDropout is double recurrent) model.RecurrentDropout = recurrent;
+                if (CharacterDropout is double characters) model.CharacterDropout = characters;
             }
             if (Dropout is not null && ModelSettings.IneffectiveDropout(model.NumLayers, model.Dropout) is { } warning) WriteWarning(warning);
             var options = Options(model, corpus);
@@ -241,6 +253,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         {
             Cell = CellType ?? defaults.Cell, HiddenSize = HiddenSize, NumLayers = NumLayers ?? defaults.NumLayers, EmbeddingSize = EmbeddingSize, TieWeights = TieWeights,
             Dropout = Dropout ?? defaults.Dropout, InputDropout = InputDropout ?? defaults.InputDropout, OutputDropout = OutputDropout ?? defaults.OutputDropout,
+            RecurrentDropout = RecurrentDropout ?? defaults.RecurrentDropout, CharacterDropout = CharacterDropout ?? defaults.CharacterDropout,
         };
         var model = settings.Create(Corpus.Vocabulary, Seed, DeviceArgument.Parse(Device));
         model.Corpus = Corpus;

@@ -4,6 +4,12 @@ using static TorchSharp.torch;
 namespace PSCharRnn.Model;
 
 /// <summary>
+/// Training's dropout inside a layer: <see cref="CharacterRows"/> takes the W_x* rows that characters pick ([T, B, G],
+/// their embedding when the model has no other), <see cref="HiddenWeights"/> the joined W_h* ([H, G]).
+/// </summary>
+public sealed record LayerDropout(Func<Tensor, Tensor> CharacterRows, Func<Tensor, Tensor> HiddenWeights);
+
+/// <summary>
 /// One layer of a cell: per gate its explicit parameters W_x*, W_h*, b_* (the book's names), and the forward pass
 /// in the fast form: the input projection of all time steps at once (a row lookup W_x[x] for the first layer,
 /// which is the one-hot product), then the sequential recurrence as the cell's own autograd node.
@@ -32,19 +38,18 @@ public sealed class RecurrentLayer
     /// <summary>
     /// <paramref name="input"/>: [T, B] int64 character indices (first layer, one-hot input) or [T, B, I] vectors (an
     /// embedding's, or the states of the layer below). Returns every step's H, [T, B, H], and the layer's state after
-    /// the last step. <paramref name="dropCharacterRows"/> applies training's input dropout to the W_x* rows that
-    /// characters pick, which are their embedding when there is no other.
+    /// the last step; <paramref name="dropout"/> is training's (null: none).
     /// </summary>
-    public (Tensor Outputs, Tensor LastHidden, Tensor? LastCell) Forward(Tensor input, Tensor hidden, Tensor? cell, Func<Tensor, Tensor>? dropCharacterRows = null)
+    public (Tensor Outputs, Tensor LastHidden, Tensor? LastCell) Forward(Tensor input, Tensor hidden, Tensor? cell, LayerDropout? dropout = null)
     {
         long steps = input.shape[0], batch = input.shape[1];
         var inputWeights = Join(InputWeights);
         var bias = Join(Biases);
         var projected = input.dtype == ScalarType.Int64
-            ? Rows(inputWeights.index_select(0, input.reshape(-1)), dropCharacterRows).add_(bias)
-            : bias.addmm(input.reshape(steps * batch, -1), inputWeights);
-        projected = projected.view(steps, batch, -1);
+            ? Rows(inputWeights.index_select(0, input.reshape(-1)).view(steps, batch, -1), dropout?.CharacterRows).add_(bias)
+            : bias.addmm(input.reshape(steps * batch, -1), inputWeights).view(steps, batch, -1);
         var hiddenWeights = Join(HiddenWeights);
+        if (dropout is not null) hiddenWeights = dropout.HiddenWeights(hiddenWeights);
         switch (Cell)
         {
             case CellType.LSTM:

@@ -18,7 +18,7 @@ public sealed record NamedParameter(string Name, Parameter Value);
 public sealed class RnnModel : IDisposable
 {
     private readonly List<NamedParameter> named;
-    private double dropout, inputDropout, outputDropout;
+    private double dropout, inputDropout, outputDropout, recurrentDropout, characterDropout;
 
     /// <summary>Weights ~ N(0, 0.01), biases 0, as the book's get_params.</summary>
     public RnnModel(Vocabulary vocabulary, ModelDescription description, long? seed = null, Device? device = null, ScalarType dtype = ScalarType.Float32)
@@ -95,8 +95,25 @@ public sealed class RnnModel : IDisposable
         set => outputDropout = Probability(value);
     }
 
+    /// <summary>The probability of zeroing each recurrent weight (W_h*) for a minibatch while training: AWD-LSTM's weight drop (DropConnect).</summary>
+    public double RecurrentDropout
+    {
+        get => recurrentDropout;
+        set => recurrentDropout = Probability(value);
+    }
+
+    /// <summary>
+    /// The probability of blanking a character's whole input vector at a position while training, so the model learns to
+    /// predict from less context (blank noising, Xie et al. 2017, the network's analogue of an n-gram's back-off).
+    /// </summary>
+    public double CharacterDropout
+    {
+        get => characterDropout;
+        set => characterDropout = Probability(value);
+    }
+
     /// <summary>Whether training draws any dropout mask for this model.</summary>
-    public bool DropsOut => InputDropout > 0 || OutputDropout > 0 || (Dropout > 0 && NumLayers > 1);
+    public bool DropsOut => InputDropout > 0 || OutputDropout > 0 || RecurrentDropout > 0 || CharacterDropout > 0 || (Dropout > 0 && NumLayers > 1);
 
     private static double Probability(double value) => value is >= 0 and < 1
         ? value
@@ -171,29 +188,36 @@ public sealed class RnnModel : IDisposable
         return (SoftmaxCrossEntropy.Mean(top, W_hq, b_q, targets, terms), last);
     }
 
-    // The top layer's states [T·B, H], which the output layer reads.
-    private (Tensor Top, RecurrentState State) TopStates(Tensor inputs, RecurrentState state, Generator? dropoutGenerator)
+    // The top layer's states [T·B, H], which the output layer reads. Dropout between layers draws a mask per step (the
+    // book's chapter); input and output dropout draw one mask per sequence for all its steps (variational dropout, as
+    // AWD-LSTM), and recurrent dropout one mask of the recurrent weights per minibatch.
+    private (Tensor Top, RecurrentState State) TopStates(Tensor inputs, RecurrentState state, Generator? generator)
     {
-        Tensor DropOut(Tensor x, double p) => dropoutGenerator is null || p == 0 ? x : Dropped(x, p, dropoutGenerator);
-        var x = Embedding is null ? inputs : DropOut(Embedding.index_select(0, inputs.reshape(-1)).view(inputs.shape[0], inputs.shape[1], -1), InputDropout);
+        Tensor PerStep(Tensor x, double p) => generator is null || p == 0 ? x : Dropped(x, empty_like(x), p, generator);
+        Tensor PerSequence(Tensor x, double p) => generator is null || p == 0 ? x : Dropped(x, empty(1, x.shape[1], x.shape[2], x.dtype, x.device), p, generator);
+        Tensor Weights(Tensor w) => generator is null || RecurrentDropout == 0 ? w : Dropped(w, empty_like(w), RecurrentDropout, generator);
+        Tensor Characters(Tensor x) => generator is null || CharacterDropout == 0 ? x : Dropped(x, empty(x.shape[0], x.shape[1], 1, x.dtype, x.device), CharacterDropout, generator);
+        Tensor Input(Tensor x) => PerSequence(Characters(x), InputDropout);
+        var x = Embedding is null ? inputs : Input(Embedding.index_select(0, inputs.reshape(-1)).view(inputs.shape[0], inputs.shape[1], -1));
         var hidden = new Tensor[NumLayers];
         var cells = Description.HasMemoryCell ? new Tensor[NumLayers] : null;
         for (int l = 0; l < NumLayers; l++)
         {
-            var (outputs, lastHidden, lastCell) = Layers[l].Forward(x, state.Hidden[l], state.Cells?[l], rows => DropOut(rows, InputDropout));
+            var dropout = new LayerDropout(Input, Weights);
+            var (outputs, lastHidden, lastCell) = Layers[l].Forward(x, state.Hidden[l], state.Cells?[l], dropout);
             hidden[l] = lastHidden;
             if (cells is not null) cells[l] = lastCell!;
-            x = DropOut(outputs, l < NumLayers - 1 ? Dropout : OutputDropout);
+            x = l < NumLayers - 1 ? PerStep(outputs, Dropout) : PerSequence(outputs, OutputDropout);
         }
         return (x.reshape(-1, HiddenSize), new RecurrentState(hidden, cells));
     }
 
     // Inverted dropout: zero each unit with probability p and scale the rest by 1/(1 − p), so inference needs no change.
-    private static Tensor Dropped(Tensor x, double p, Generator generator)
+    // The mask is drawn in the shape of <paramref name="mask"/> and broadcast over x.
+    private static Tensor Dropped(Tensor x, Tensor mask, double p, Generator generator)
     {
-        Tensor keep;
-        using (no_grad()) keep = empty_like(x).bernoulli_(1 - p, generator).div_(1 - p);
-        return x * keep;
+        using (no_grad()) mask.bernoulli_(1 - p, generator).div_(1 - p);
+        return x * mask;
     }
 
     public void Dispose()

@@ -41,6 +41,8 @@ public static class VocabularyExtension
             Dropout = model.Dropout,
             InputDropout = model.InputDropout,
             OutputDropout = model.OutputDropout,
+            RecurrentDropout = model.RecurrentDropout,
+            CharacterDropout = model.CharacterDropout,
             LastTraining = model.LastTraining,
             Corpus = model.Corpus,
         };

@@ -15,7 +15,8 @@ namespace PSCharRnn.Persistence;
 /// A model as one .safetensors file: its parameters as float32 tensors named as <see cref="ModelDescription"/> names
 /// them, the optimizer's state tensors, and in the metadata everything needed to use and resume it (vocabulary,
 /// description, settings, history, optimizer). Writes are atomic. Version 1 files (one RNN layer, unprefixed
-/// names) and version 2 files (no embedding, input or output dropout, or weight decay) still load.
+/// names) and version 2 files (no embedding, tied weights, input, output or recurrent dropout, weight decay, label
+/// smoothing or schedule) still load.
 /// </summary>
 public static class ModelFile
 {
@@ -64,6 +65,8 @@ public static class ModelFile
             ["dropout"] = model.Dropout.ToString("R", CultureInfo.InvariantCulture),
             ["input_dropout"] = model.InputDropout.ToString("R", CultureInfo.InvariantCulture),
             ["output_dropout"] = model.OutputDropout.ToString("R", CultureInfo.InvariantCulture),
+            ["recurrent_dropout"] = model.RecurrentDropout.ToString("R", CultureInfo.InvariantCulture),
+            ["character_dropout"] = model.CharacterDropout.ToString("R", CultureInfo.InvariantCulture),
             ["vocabulary"] = JsonSerializer.Serialize(model.Vocabulary.ToArray(), Json),
             ["epochs_trained"] = model.EpochsTrained.ToString(CultureInfo.InvariantCulture),
             ["training"] = JsonSerializer.Serialize(model.LastTraining, Json),
@@ -145,6 +148,8 @@ public static class ModelFile
                 Dropout = version == 1 ? 0 : double.Parse(metadata["dropout"], CultureInfo.InvariantCulture),
                 InputDropout = Since3("input_dropout"),
                 OutputDropout = Since3("output_dropout"),
+                RecurrentDropout = Since3("recurrent_dropout"),
+                CharacterDropout = Since3("character_dropout"),
             };
             try
             {

@@ -20,11 +20,13 @@ public sealed record ModelSettings
     public double Dropout { get; init; }
     public double InputDropout { get; init; }
     public double OutputDropout { get; init; }
+    public double RecurrentDropout { get; init; }
+    public double CharacterDropout { get; init; }
 
     public RnnModel Create(Vocabulary vocabulary, long? seed, Device device) =>
         new(vocabulary, new ModelDescription(Cell, vocabulary.Count, HiddenSize, NumLayers, EmbeddingSize, TieWeights), seed, device)
         {
-            Dropout = Dropout, InputDropout = InputDropout, OutputDropout = OutputDropout,
+            Dropout = Dropout, InputDropout = InputDropout, OutputDropout = OutputDropout, RecurrentDropout = RecurrentDropout, CharacterDropout = CharacterDropout,
         };
 
     /// <summary>A warning when <paramref name="dropout"/> would be stored but do nothing: it applies between stacked layers only.</summary>
