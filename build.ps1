@@ -16,7 +16,12 @@ param(
     [string] $Configuration = 'Release',
 
     # Bench only: a few epochs per configuration, for a side-by-side speed check in minutes.
-    [switch] $Quick
+    [switch] $Quick,
+
+    # Bench only: Speed (the chapter's models beside the book's PyTorch code), Generalization (held-out perplexity
+    # over seeds beside a 5-gram, and fine-tuning), or All.
+    [ValidateSet('All', 'Speed', 'Generalization')]
+    [string] $Part = 'All'
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -111,7 +116,8 @@ Import-Module '$Root/PSCharRnn.psd1'
 
 function Invoke-Bench {
     Invoke-Build
-    Invoke-Pwsh "& '$Root/tools/Bench.ps1' -ModulePath '$Root/PSCharRnn.psd1' -Quick:`$$Quick"
+    if ($Part -in 'All', 'Speed') { Invoke-Pwsh "& '$Root/tools/Bench.ps1' -ModulePath '$Root/PSCharRnn.psd1' -Quick:`$$Quick" }
+    if ($Part -in 'All', 'Generalization') { Invoke-Pwsh "& '$Root/tools/Bench.Generalization.ps1' -ModulePath '$Root/PSCharRnn.psd1' -Quick:`$$Quick" }
 }
 
 # Installs the built module, with its example jobs, for this user: PowerShell finds it from any folder.

@@ -235,6 +235,17 @@ public class GradientTests
             else
                 Assert.InRange(p.std().ToDouble(), 0.0095, 0.0105);
         }
+    }
+
+    [Theory]
+    [InlineData(false, 1.0)]
+    [InlineData(true, 0.0625)]                                                       // 1/√256
+    public void AnEmbeddingStartsAsTorchsEmbeddingOrScaledToTheOutputWhenTied(bool tied, double std)
+    {
+        using var scope = NewDisposeScope();
+        using var model = Tiny.Model(vocabulary: 300, hidden: 256, seed: 5, embedding: 64, tied: tied);
+        Assert.InRange(model.Embedding!.std().ToDouble(), 0.95 * std, 1.05 * std);
+        Assert.InRange(model.GetParameter("layers.0.W_xh").std().ToDouble(), 0.0095, 0.0105);
         Assert.Equal(model.Description.ParameterCount, model.Parameters.Sum(p => p.numel()));
     }
 }

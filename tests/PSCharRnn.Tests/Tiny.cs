@@ -17,9 +17,10 @@ internal static class Tiny
         // Tied weights need an embedding of the hidden size.
         var description = new ModelDescription(cell, vocabulary, hidden, layers, tied ? hidden : embedding, tied);
         var model = new RnnModel(Letters(vocabulary), description, seed, dtype: dtype);
+        // Scaled as if every weight started at the book's N(0, 0.01): the tests' values then lie in one range.
         if (scale != 1)
             using (no_grad())
-                foreach (var p in model.Parameters) p.mul_(scale);
+                foreach (var (p, spec) in model.Parameters.Zip(description.Parameters)) p.mul_(scale * ParameterSpec.BookStd / spec.InitialStd);
         return model;
     }
 }

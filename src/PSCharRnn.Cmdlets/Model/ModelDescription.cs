@@ -3,10 +3,15 @@ using System.Management.Automation;
 namespace PSCharRnn.Model;
 
 /// <summary>
-/// One parameter tensor of a model: its name (the book's, prefixed by its layer), its shape, and which of its axes
-/// runs over the vocabulary (null: none), so that a vocabulary can grow by rows or columns.
+/// One parameter tensor of a model: its name (the book's, prefixed by its layer), its shape, which of its axes runs
+/// over the vocabulary (null: none), so that a vocabulary can grow by rows or columns, and the standard deviation of
+/// its initial values (biases start at 0).
 /// </summary>
-public sealed record ParameterSpec(string Name, long[] Shape, int? VocabularyAxis = null);
+public sealed record ParameterSpec(string Name, long[] Shape, int? VocabularyAxis = null, double InitialStd = ParameterSpec.BookStd)
+{
+    /// <summary>The book's get_params: N(0, 0.01).</summary>
+    public const double BookStd = 0.01;
+}
 
 /// <summary>
 /// What a model is, from which everything else follows: its parameters with their names and shapes, the
@@ -91,9 +96,13 @@ public sealed record ModelDescription
             new ParameterSpec("b_q", new long[] { VocabularySize }, 0),
         };
 
-    /// <summary>The embedding, if any: one row of E units per character.</summary>
+    /// <summary>
+    /// The embedding, if any: one row of E units per character, N(0, 1) as torch.nn.Embedding (at the book's 0.01 the
+    /// input would reach the first layer a hundred times weaker than a one-hot row of W_x*). Tied to the output layer,
+    /// N(0, 1/√H), so that the first logits are of order one.
+    /// </summary>
     public IReadOnlyList<ParameterSpec> EmbeddingParameters => HasEmbedding
-        ? new[] { new ParameterSpec(EmbeddingName, new long[] { VocabularySize, EmbeddingSize }, 0) }
+        ? new[] { new ParameterSpec(EmbeddingName, new long[] { VocabularySize, EmbeddingSize }, 0, TiedOutput ? 1 / Math.Sqrt(HiddenSize) : 1) }
         : Array.Empty<ParameterSpec>();
 
     /// <summary>Every parameter: the embedding if any, layer by layer, then the output layer.</summary>

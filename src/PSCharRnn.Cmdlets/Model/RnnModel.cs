@@ -20,7 +20,7 @@ public sealed class RnnModel : IDisposable
     private readonly List<NamedParameter> named;
     private double dropout, inputDropout, outputDropout, recurrentDropout, characterDropout;
 
-    /// <summary>Weights ~ N(0, 0.01), biases 0, as the book's get_params.</summary>
+    /// <summary>Weights ~ N(0, 0.01), biases 0, as the book's get_params (an embedding as its description says).</summary>
     public RnnModel(Vocabulary vocabulary, ModelDescription description, long? seed = null, Device? device = null, ScalarType dtype = ScalarType.Float32)
         : this(vocabulary, description, Initialise(description, seed, device ?? CPU, dtype))
     {
@@ -62,7 +62,7 @@ public sealed class RnnModel : IDisposable
         {
             if (spec.Shape.Length == 1) return zeros(spec.Shape, dtype, device);
             using var sample = randn(spec.Shape, dtype, device, generator: generator);
-            return sample * 0.01;
+            return sample * spec.InitialStd;
         });
     }
 

@@ -7,7 +7,8 @@ namespace PSCharRnn.Model;
 /// <summary>
 /// Fine-tuning on a text with characters a model lacks: a new model over the union of both vocabularies, whose every
 /// tensor with a vocabulary axis (the embedding or layer 0's W_x*, W_hq, b_q) gains the new characters' rows or
-/// columns, initialised as a fresh model's (weights N(0, 0.01), biases 0), and keeps every old entry as it was; so do
+/// columns, initialised as a fresh model's (weights N(0, 0.01), an embedding as its description says, biases 0), and
+/// keeps every old entry as it was; so do
 /// the optimizer's moments, whose new entries start at zero. Before any training step the new model gives every old
 /// character the logit the old model gave it.
 /// </summary>
