@@ -49,9 +49,24 @@ function Invoke-Build {
     # folder is installed on $env:PSModulePath, the assembly's folder when loaded through ./PSCharRnn.psd1.
     $help = "$Root/PSCharRnn/en-US/PSCharRnn.dll-Help.xml"
     Invoke-Pwsh "& '$Root/tools/New-HelpFile.ps1' -ModulePath '$Root/PSCharRnn/PSCharRnn.psd1' -OutFile '$help'"
-    Copy-Item "$Root/tools/about_PSCharRnn.help.txt" "$Root/PSCharRnn/en-US"
+    $about = "$Root/PSCharRnn/en-US/about_PSCharRnn.help.txt"
+    Write-AboutTopic $about
     New-Item -ItemType Directory -Force "$ModuleBin/en-US" | Out-Null
-    Copy-Item $help, "$Root/tools/about_PSCharRnn.help.txt" "$ModuleBin/en-US"
+    Copy-Item $help, $about "$ModuleBin/en-US"
+}
+
+# The about topic, with each shipped recipe's own words and settings in place of RECIPE-LIST, so it cannot drift from the files.
+function Write-AboutTopic([string] $Path) {
+    $recipes = foreach ($file in Get-ChildItem "$Root/PSCharRnn/Recipes" -Filter *.psd1 | Sort-Object Name) {
+        "    $($file.BaseName)"
+        Get-Content $file | Where-Object { $_ -match '^#' } | ForEach-Object { '        ' + $_.TrimStart('#', ' ') }
+        $settings = Import-PowerShellDataFile $file.FullName
+        if ($settings.Count -eq 0) { '        (sets nothing)' }
+        $settings.GetEnumerator() | Sort-Object Key | ForEach-Object { "        -$($_.Key) $($_.Value)" }
+        ''
+    }
+    $text = (Get-Content -Raw "$Root/tools/about_PSCharRnn.help.txt").Replace("RECIPE-LIST`n", ($recipes -join "`n") + "`n")
+    Set-Content -Path $Path -Value $text -NoNewline -Encoding utf8
 }
 
 # Runs a script in a fresh pwsh, so that the module (and libtorch) loads into a clean process.

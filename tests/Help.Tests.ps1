@@ -91,6 +91,12 @@ Describe 'Help details a user relies on' {
         $about | Should -Match 'Dive into Deep Learning'
         $about | Should -Match 'W_hq'
         $about | Should -Match 'safetensors'
+        foreach ($recipe in Get-ChildItem "$PSScriptRoot/../PSCharRnn/Recipes" -Filter *.psd1) {
+            $about | Should -Match "(?m)^\s+$($recipe.BaseName)\s*$" -Because 'the topic lists every recipe'
+            foreach ($setting in (Import-PowerShellDataFile $recipe.FullName).GetEnumerator()) {
+                $about | Should -Match ([regex]::Escape("-$($setting.Key) $($setting.Value)")) -Because "$($recipe.BaseName) sets $($setting.Key)"
+            }
+        }
     }
 }
 

@@ -38,6 +38,8 @@
             "A progress bar shows each epoch. Every -ReportEvery epochs the book's line 'epoch N, perplexity P, time T sec' and one sample per -SamplePrefix go to the Information stream (add -InformationAction Continue to see them). The trained model, with its full history, is written to the pipeline."
             'With -ValidationFraction (the end of the corpus held out, char-rnn''s split; the vocabulary is built from the whole text) or -ValidationCorpus, every epoch also records ValidationPerplexity, as Measure-RnnPerplexity defines it; the report line and the progress bar show both. -BestModelPath keeps the model with the lowest validation perplexity so far, and -Patience stops training, normally, when it has not improved for that many epochs (the last history record''s StoppedBecause says so).'
             'While it trains, a lock file beside -CheckpointPath and -BestModelPath makes a second run on the same file fail (ModelFileInUse). A checkpoint that cannot be written is a non-terminating ModelFileWriteFailed: training goes on, the next checkpoint tries again, and the model is still returned. -WhatIf says what would be trained and trains nothing. A model or working set that cannot fit in the available memory is refused first (ModelTooLarge, TrainingTooLarge).'
+            'Models that write rather than recite: -Recipe Lyrics names settings that generalize to lyrics the model has not seen (on the book''s whole text a held-out perplexity near a counting 5-gram''s, where the book''s settings are several times worse; Get-Help about_PSCharRnn lists what each recipe sets). The means it uses are parameters of their own: -LabelSmoothing (a floor for characters the training text lacks), -Optimizer AdamW with -WeightDecay, -LearningRateSchedule Cosine, -ClipTheta, dropout on the input (-InputDropout per unit, -CharacterDropout per character), on the recurrent weights (-RecurrentDropout) and on the output (-OutputDropout), an -EmbeddingSize apart from the hidden size and -TieWeights. A recipe is a .psd1 file read as data; parameters you state win. -Recipe Book is the book''s settings, which are also the defaults.'
+            'Fine-tuning on your own lyrics: given a model and a -Corpus with characters the model lacks, -ExtendVocabulary adds them (new rows and columns initialised as a fresh model''s, Adam''s moments zero for them); every old character''s weights and optimizer state stay as they were. Without it, the error CorpusOutOfVocabulary names the missing characters and the switch.'
             'Ctrl+C stops at the next minibatch boundary; the model is as it was after its last whole epoch (with -CheckpointPath, saved there). Training that diverges (a NaN or infinite loss or parameter, or an epoch perplexity above 100 times the vocabulary size) stops with the error TrainingDiverged, and the model and optimizer are restored to their state before that epoch.'
         )
         Examples    = @(
@@ -46,6 +48,8 @@
             @{ Code = 'Import-RnnModel ./model.safetensors | Start-RnnTraining -Corpus (Import-LyricsCorpus) -Epochs 50 -CheckpointPath ./model.safetensors'; Remarks = 'Resumes a saved model for 50 more epochs with its own settings (Adam stays Adam), checkpointing into the same file.' }
             @{ Code = 'Import-LyricsCorpus | Start-RnnTraining -CellType GRU -Epochs 160 -Sampling Consecutive | Get-RnnPrediction -Prefix 分开'; Remarks = 'The book''s GRU (section 6.7): 160 epochs of SGD with consecutive sampling, then lyrics.' }
             @{ Code = 'Import-LyricsCorpus | Start-RnnTraining -ValidationFraction 0.1 -Patience 10 -BestModelPath ./best.safetensors'; Remarks = 'Holds out the last 10% of the text, keeps the best model by validation perplexity, and stops when it has not improved for 10 epochs.' }
+            @{ Code = 'Import-LyricsCorpus -MaxChars 100000 | Start-RnnTraining -Recipe Lyrics -BestModelPath ./lyrics.safetensors'; Remarks = 'Trains with the Lyrics recipe on the book''s whole text, the last 10% held out, and keeps the model that predicts it best.' }
+            @{ Code = 'Import-RnnModel ./lyrics.safetensors | Start-RnnTraining -Corpus (Import-LyricsCorpus -Path ./my-songs.txt) -ExtendVocabulary -Recipe Lyrics -Epochs 20'; Remarks = 'Fine-tunes a trained model on your own lyrics, adding the characters it lacks.' }
         )
     }
     'Get-RnnPrediction'   = @{
@@ -94,14 +98,16 @@
     }
     'Measure-RnnPerplexity' = @{
         Synopsis    = 'Measures the perplexity of a text under a model: how surprised the model is by it.'
-        Outputs     = 'One PerplexityResult per model: Perplexity, Characters (scored), Seconds, Model, Corpus.'
+        Outputs     = 'One PerplexityResult per model: Perplexity, Characters (scored), Seconds, Model, Corpus, and with -Baseline BaselinePerplexity and BaselineRatio.'
         Description = @(
             'Defined canonically: the text is one sequence, the state starts at zero and is carried through all of it, and every character after the first is scored given all those before it; the perplexity is exp of the mean cross-entropy. No gradients are computed.'
+            '-HeldOut scores the end of the model''s corpus that its last training held out (-ValidationFraction). -Baseline adds BaselinePerplexity and BaselineRatio: the same text under an interpolated Kneser-Ney character 5-gram (discount 0.75, a uniform floor over the model''s vocabulary) of the text the model trained on, or of -TrainingCorpus for a model loaded from a file: is the network better than counting?'
             'Start-RnnTraining -ValidationFraction and -ValidationCorpus report the same figure every epoch, so the two agree. -Corpus takes a corpus or plain text. A text with characters outside the model''s vocabulary is the error CorpusOutOfVocabulary, which names them; one of fewer than two characters is TextTooShort.'
         )
         Examples    = @(
             @{ Code = '$model | Measure-RnnPerplexity -Corpus (Import-LyricsCorpus -Path ./new-song.txt)'; Remarks = 'How well a trained model predicts lyrics it has not seen.' }
             @{ Code = '$model | Measure-RnnPerplexity ''我想你'''; Remarks = 'Scores a line of plain text.' }
+            @{ Code = '$model | Measure-RnnPerplexity -HeldOut -Baseline'; Remarks = 'The held-out end of the corpus under the model and under a 5-gram of its training text.' }
         )
     }
     'Measure-LyricsNovelty' = @{
