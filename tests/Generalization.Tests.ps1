@@ -21,16 +21,17 @@ Describe 'Recipes: named settings kept as data' {
     It 'Lyrics sets every setting its file names, and explicit parameters win' {
         $settings = Import-PowerShellDataFile "$recipes/Lyrics.psd1"
         $settings.Count | Should -BeGreaterThan 5
-        $model = $corpus | Start-RnnTraining -Recipe Lyrics -Epochs 1 -HiddenSize 12 -EmbeddingSize 6 @fast
+        $model = $corpus | Start-RnnTraining -Recipe Lyrics -Epochs 1 -HiddenSize 12 -EmbeddingSize 12 @fast
         $model.LastTraining.Recipe | Should -Be 'Lyrics'
         $model.HiddenSize | Should -Be 12
-        $model.Description.EmbeddingSize | Should -Be 6
+        $model.Description.EmbeddingSize | Should -Be 12
         $model.EpochsTrained | Should -Be 1
         $model.LastTraining.NumSteps | Should -Be 9 -Because 'stated'
         foreach ($name in $settings.Keys | Where-Object { $_ -notin 'Epochs', 'HiddenSize', 'EmbeddingSize', 'NumSteps', 'BatchSize' }) {
             $actual = switch ($name) {
                 'CellType' { $model.CellType }
                 'NumLayers' { $model.NumLayers }
+                'TieWeights' { $model.Description.TiedOutput }
                 { $_ -like '*Dropout' } { $model.$name }
                 'Optimizer' { $model.Optimizer.Kind }
                 'LearningRateSchedule' { $model.LastTraining.Schedule }

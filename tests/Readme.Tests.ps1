@@ -71,6 +71,16 @@ Describe 'The README' {
         (Import-RnnModel "$home_/lyrics/model.safetensors").EpochsTrained | Should -BeGreaterThan $before
     }
 
+    It 'lists every setting of every recipe as its file holds it' {
+        $readme = Get-Content -Raw "$root/README.md"
+        foreach ($recipe in Get-ChildItem "$root/PSCharRnn/Recipes" -Filter *.psd1) {
+            $readme | Should -Match ([regex]::Escape("-Recipe $($recipe.BaseName)"))
+            foreach ($setting in (Import-PowerShellDataFile $recipe.FullName).GetEnumerator()) {
+                $readme | Should -Match ([regex]::Escape("| ``-$($setting.Key)`` | ``$($setting.Value)`` |")) -Because "$($recipe.BaseName) sets $($setting.Key)"
+            }
+        }
+    }
+
     It 'says how to stop a job: killing the launcher''s process group stops the training child too' {
         # setsid gives the job a process group of its own, whose id is the launcher's PID, as a scheduler does.
         $job = Start-Process /usr/bin/setsid -ArgumentList "$home_/.dotnet/tools/pwsh", '-NoProfile', '-Command', 'Start-Sleep 120' -PassThru
