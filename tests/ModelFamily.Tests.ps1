@@ -104,17 +104,14 @@ Describe 'Model family errors' {
     It 'names an unknown cell type in a file' {
         $path = "$TestDrive/cell.safetensors"
         New-RnnModel -Corpus $corpus -CellType GRU -HiddenSize 4 | Export-RnnModel -Path $path
-        $bytes = [IO.File]::ReadAllBytes($path)
-        $text = [Text.Encoding]::UTF8.GetString($bytes).Replace('"cell_type":"GRU"', '"cell_type":"QRN"')
-        [IO.File]::WriteAllBytes("$TestDrive/qrn.safetensors", [Text.Encoding]::UTF8.GetBytes($text))
+        Edit-ModelHeader $path "$TestDrive/qrn.safetensors" '"cell_type":"GRU"' '"cell_type":"QRN"'
         $err = { Import-RnnModel "$TestDrive/qrn.safetensors" -ErrorAction Stop } | Should -Throw -ErrorId 'ModelFileCellTypeUnknown*' -PassThru
         $err.Exception.Message | Should -Match 'QRN'
     }
     It 'rejects a file whose tensors do not match the model it describes' {
         $path = "$TestDrive/layers.safetensors"
         New-RnnModel -Corpus $corpus -CellType GRU -HiddenSize 4 | Export-RnnModel -Path $path
-        $text = [Text.Encoding]::UTF8.GetString([IO.File]::ReadAllBytes($path)).Replace('"num_layers":"1"', '"num_layers":"2"')
-        [IO.File]::WriteAllBytes("$TestDrive/two.safetensors", [Text.Encoding]::UTF8.GetBytes($text))
+        Edit-ModelHeader $path "$TestDrive/two.safetensors" '"num_layers":"1"' '"num_layers":"2"'
         $err = { Import-RnnModel "$TestDrive/two.safetensors" -ErrorAction Stop } | Should -Throw -ErrorId 'ModelFileShapeMismatch*' -PassThru
         $err.Exception.Message | Should -Match 'layers\.1\.W_xz'
     }

@@ -150,4 +150,21 @@ function Invoke-Unprivileged([string] $File, [string] $Unreadable) {
     finally { & chmod 644 $Unreadable }
 }
 
+# Copies a model file with one text replaced in its JSON header only: the tensor data after it stays byte for byte.
+function Edit-ModelHeader([string] $Path, [string] $Destination, [string] $Old, [string] $New) {
+    $bytes = [IO.File]::ReadAllBytes($Path)
+    $length = [BitConverter]::ToUInt64($bytes, 0)
+    $header = [Text.Encoding]::UTF8.GetString($bytes, 8, $length)
+    if (-not $header.Contains($Old)) { throw "The header of '$Path' has no '$Old'." }
+    $edited = [Text.Encoding]::UTF8.GetBytes($header.Replace($Old, $New).TrimEnd() + (' ' * 8))
+    $edited = $edited[0..($edited.Length - 1 - ($edited.Length % 8))]
+    $stream = [IO.File]::Create($Destination)
+    try {
+        $stream.Write([BitConverter]::GetBytes([UInt64]$edited.Length), 0, 8)
+        $stream.Write($edited, 0, $edited.Length)
+        $stream.Write($bytes, 8 + $length, $bytes.Length - 8 - $length)
+    }
+    finally { $stream.Dispose() }
+}
+
 Export-ModuleMember -Function *

@@ -107,7 +107,7 @@ try {
             Text = "$($corpus.Length) characters"; 'Held out' = "last $($split.Item2.Length)"; '5-gram' = '{0:F1}' -f $baseline
             'Ours, validation' = Format-Mean $runs.Validation; 'Ratio' = '{0:F2}' -f (($runs.Validation | Measure-Object -Average).Average / $baseline)
             'Book GRU' = if ($book) { '{0:F1}' -f $book.ValidationPerplexity }
-            'Ours, test' = '{0:F1}' -f $runs[0].Test; '5-gram, test' = '{0:F1}' -f $runs[0].TestBaseline
+            'Ours, test' = '{0:F1}' -f $runs[0].Test
             'Epochs' = ($runs.Epoch -join ', '); 'Minutes' = '{0:F1}' -f ($runs.Minutes | Measure-Object -Maximum).Maximum
         }
     }

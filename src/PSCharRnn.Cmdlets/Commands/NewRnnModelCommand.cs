@@ -65,6 +65,11 @@ public sealed class NewRnnModelCommand : PSCharRnnCmdlet
     [ValidateNumber(0.0, 0.99)]
     public double RecurrentDropout { get; set; }
 
+    /// <summary>Probability of blanking a character's whole input vector at a position while training, so the model learns to predict from less context (0: none).</summary>
+    [Parameter]
+    [ValidateNumber(0.0, 0.99)]
+    public double CharacterDropout { get; set; }
+
     /// <summary>Seed for the initial weights; the same seed gives the same model.</summary>
     [Parameter]
     [ValidateRange(0, long.MaxValue)]
@@ -85,6 +90,7 @@ public sealed class NewRnnModelCommand : PSCharRnnCmdlet
         {
             Cell = CellType, HiddenSize = HiddenSize, NumLayers = NumLayers, EmbeddingSize = EmbeddingSize, TieWeights = TieWeights,
             Dropout = Dropout, InputDropout = InputDropout, OutputDropout = OutputDropout, RecurrentDropout = RecurrentDropout,
+            CharacterDropout = CharacterDropout,
         };
         if (ModelSettings.IneffectiveDropout(NumLayers, Dropout) is { } warning) WriteWarning(warning);
         var model = settings.Create(vocabulary, Seed, DeviceArgument.Parse(Device));
