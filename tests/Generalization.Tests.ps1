@@ -112,15 +112,7 @@ Describe 'The means to generalize, through the cmdlets and the model file' {
     It 'resumes a killed cosine schedule at the rates and perplexities of an uninterrupted run' {
         $folder = New-Item -ItemType Directory "$TestDrive/cosine"
         $settings = "-CellType GRU -HiddenSize 16 -Optimizer Adam -LearningRate 0.01 -LearningRateSchedule Cosine -NumSteps 9 -BatchSize 8 -Seed 4 -ThreadCount 2 -ReportEvery 0"
-        $child = Start-ChildPwsh "Import-Module '$module'; Set-Location '$folder'; Import-LyricsCorpus -MaxChars 3000 | Start-RnnTraining $settings -Epochs 20 -CheckpointPath ./model.safetensors -CheckpointEvery 1"
-        try {
-            $deadline = [DateTime]::UtcNow.AddSeconds(120)
-            while (-not (Test-Path "$folder/model.safetensors")) {
-                if ([DateTime]::UtcNow -gt $deadline -or $child.HasExited) { throw 'The training child wrote no checkpoint.' }
-                Start-Sleep -Milliseconds 100
-            }
-        }
-        finally { $child.Kill($true); $child.WaitForExit() }
+        Stop-AfterFile (Start-ChildPwsh "Import-Module '$module'; Set-Location '$folder'; Import-LyricsCorpus -MaxChars 3000 | Start-RnnTraining $settings -Epochs 20 -CheckpointPath ./model.safetensors -CheckpointEvery 1") "$folder/model.safetensors"
         $killed = Import-RnnModel "$folder/model.safetensors"
         $killedAt = $killed.EpochsTrained
         $killedAt | Should -BeLessThan 18

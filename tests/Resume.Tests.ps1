@@ -17,15 +17,7 @@ Describe 'A resumed model trains on with its own settings' {
         $resume | Should -Match 'CheckpointPath ./model.safetensors'
         $folder = New-Item -ItemType Directory "$TestDrive/killed"
         $book = "-CellType LSTM -NumLayers 2 -HiddenSize 16 -Dropout 0.2 -Optimizer Adam -LearningRate 0.005 -Sampling Consecutive -NumSteps 9 -BatchSize 8 -Seed 4 -ThreadCount 2 -ReportEvery 0"
-        $child = Start-ChildPwsh "Import-Module '$module'; Set-Location '$folder'; Import-LyricsCorpus | Start-RnnTraining $book -Epochs 100000 -CheckpointPath ./model.safetensors -CheckpointEvery 3"
-        try {
-            $deadline = [DateTime]::UtcNow.AddSeconds(120)
-            while (-not (Test-Path "$folder/model.safetensors")) {
-                if ([DateTime]::UtcNow -gt $deadline -or $child.HasExited) { throw 'The training child wrote no checkpoint.' }
-                Start-Sleep -Milliseconds 100
-            }
-        }
-        finally { $child.Kill($true); $child.WaitForExit() }
+        Stop-AfterFile (Start-ChildPwsh "Import-Module '$module'; Set-Location '$folder'; Import-LyricsCorpus | Start-RnnTraining $book -Epochs 100000 -CheckpointPath ./model.safetensors -CheckpointEvery 3") "$folder/model.safetensors"
         $killedAt = (Import-RnnModel "$folder/model.safetensors").EpochsTrained
         $killedAt | Should -BeGreaterThan 0
 
@@ -48,7 +40,7 @@ Describe 'A resumed model trains on with its own settings' {
     }
 
     It 'resumes as Get-Help Start-RnnTraining''s example prints it, to the weights of an uninterrupted run' {
-        $example = (Get-Help Start-RnnTraining -Examples).examples.example.code | Where-Object { $_ -like 'Import-RnnModel*' }
+        $example = (Get-Help Start-RnnTraining -Examples).examples.example.code | Where-Object { $_ -like 'Import-RnnModel ./model.safetensors*' }
         $example | Should -Match 'CheckpointPath ./model.safetensors'
         $folder = New-Item -ItemType Directory "$TestDrive/help"
         $book = "-Optimizer Adam -LearningRate 0.004 -NumSteps 9 -BatchSize 8 -HiddenSize 16 -Seed 6 -ThreadCount 2 -ReportEvery 0"

@@ -150,6 +150,18 @@ function Invoke-Unprivileged([string] $File, [string] $Unreadable) {
     finally { & chmod 644 $Unreadable }
 }
 
+# Kills a training child (a user's kill -9) as soon as it has written a file, its first checkpoint.
+function Stop-AfterFile([System.Diagnostics.Process] $Child, [string] $Path) {
+    try {
+        $deadline = [DateTime]::UtcNow.AddSeconds(120)
+        while (-not (Test-Path $Path)) {
+            if ([DateTime]::UtcNow -gt $deadline -or $Child.HasExited) { throw "The training child wrote no '$Path'." }
+            Start-Sleep -Milliseconds 100
+        }
+    }
+    finally { $Child.Kill($true); $Child.WaitForExit() }
+}
+
 # Copies a model file with one text replaced in its JSON header only: the tensor data after it stays byte for byte.
 function Edit-ModelHeader([string] $Path, [string] $Destination, [string] $Old, [string] $New) {
     $bytes = [IO.File]::ReadAllBytes($Path)
