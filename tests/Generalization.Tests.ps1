@@ -69,6 +69,12 @@ Describe 'Recipes: named settings kept as data' {
         { $corpus | Start-RnnTraining -Recipe "$TestDrive/file.psd1" @fast } | Should -Throw -ErrorId 'RecipeInvalid,*'
     }
 
+    It 'lets a stated -ValidationCorpus take the place of the recipe''s -ValidationFraction' {
+        $model = $corpus | Start-RnnTraining -Recipe Lyrics -ValidationCorpus $corpus -Epochs 1 -HiddenSize 8 -EmbeddingSize 8 @fast
+        $model.LastTraining.ValidationFraction | Should -BeNullOrEmpty
+        $model.History[-1].ValidationPerplexity | Should -BeGreaterThan 1
+    }
+
     It 'keeps a model input''s structure and applies the recipe''s training settings to it' {
         $gru = $corpus | Start-RnnTraining -CellType GRU -HiddenSize 8 -Epochs 1 @fast
         $next = $gru | Start-RnnTraining -Recipe Lyrics -Epochs 1 -NumSteps 9 -BatchSize 8

@@ -29,7 +29,8 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     /// <summary>
     /// Settings by name from a recipe: Book (the book's, which are also the defaults) or Lyrics (a model that generalizes
     /// to lyrics it has not seen), shipped in the module's Recipes folder, or the path of a .psd1 file of your own.
-    /// Parameters you state win; for a model input the recipe's structure (cell, sizes, layers) is the model's own.
+    /// Parameters you state win (a stated -ValidationCorpus replaces its -ValidationFraction); for a model input the
+    /// recipe's structure (cell, sizes, layers) is the model's own.
     /// Get-Help about_PSCharRnn lists what each recipe sets.
     /// </summary>
     [Parameter]
@@ -209,7 +210,9 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         if (Recipe is not null)
         {
             recipe ??= TrainingRecipe.Load(GetUnresolvedProviderPathFromPSPath(Recipe) is var path && File.Exists(path) ? path : Recipe);
-            fromRecipe = recipe.ApplyTo(this, name => isNew || !StructureSettings.Contains(name));
+            // A stated -ValidationCorpus is the held-out text: a recipe's -ValidationFraction gives way to it.
+            fromRecipe = recipe.ApplyTo(this, name => (isNew || !StructureSettings.Contains(name)) &&
+                !(name == nameof(ValidationFraction) && ValidationCorpus is not null));
         }
         var corpus = isNew ? Corpus : Corpus ?? Model.Corpus
             ?? throw new PSCharRnnException("CorpusRequired", ErrorCategory.InvalidArgument, Model,
