@@ -44,14 +44,15 @@ public sealed class MeasureRnnPerplexityCommand : PSCharRnnCmdlet
 
     protected override void ProcessRecord() => Report(() =>
     {
-        var (indices, source) = HeldOut ? (Split().HeldOut, $"{Model.Corpus!.Source}, held out") : (Corpus.IndicesIn(Model.Vocabulary, "CorpusOutOfVocabulary", "corpus"), Corpus.Source);
+        var split = HeldOut ? Split() : ((int[] Training, int[] HeldOut)?)null;
+        var (indices, source) = split is { } s ? (s.HeldOut, $"{Model.Corpus!.Source}, held out") : (Corpus.IndicesIn(Model.Vocabulary, "CorpusOutOfVocabulary", "corpus"), Corpus.Source);
         if (indices.Length < 2)
             throw new PSCharRnnException("TextTooShort", ErrorCategory.InvalidArgument, HeldOut ? indices.Length : Corpus.Text,
                 $"The text has {indices.Length} character(s); a perplexity scores each character after the first, so it needs at least 2.");
         var watch = Stopwatch.StartNew();
         var (perplexity, scored) = HeldOutPerplexity.Measure(Model, indices);
         double seconds = watch.Elapsed.TotalSeconds;
-        double? baseline = Baseline ? new KneserNeyNGram(BaselineTraining(), Model.VocabularySize).Perplexity(indices) : null;
+        double? baseline = Baseline ? new KneserNeyNGram(BaselineTraining(split), Model.VocabularySize).Perplexity(indices) : null;
         WriteObject(new PerplexityResult(perplexity, scored, seconds, Model.ToString(), source) { BaselinePerplexity = baseline });
     });
 
@@ -69,12 +70,13 @@ public sealed class MeasureRnnPerplexityCommand : PSCharRnnCmdlet
         return HeldOutSplit.Of(indices, fraction);
     }
 
-    private int[] BaselineTraining()
+    // The baseline's training text; the model's corpus is split once per record (-HeldOut split it already).
+    private int[] BaselineTraining((int[] Training, int[] HeldOut)? split)
     {
         if (TrainingCorpus is not null) return TrainingCorpus.IndicesIn(Model.Vocabulary, "CorpusOutOfVocabulary", "training corpus");
         if (Model.Corpus is null)
             throw new PSCharRnnException("BaselineNeedsTrainingText", ErrorCategory.InvalidArgument, Model,
                 "The baseline counts the text the model trained on, and this model remembers none (it was loaded from a file): give it with -TrainingCorpus.");
-        return Split().Training;
+        return (split ?? Split()).Training;
     }
 }

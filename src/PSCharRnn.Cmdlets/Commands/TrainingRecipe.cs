@@ -29,8 +29,9 @@ public sealed class TrainingRecipe
     public static string Folder => System.IO.Path.GetFullPath(System.IO.Path.Combine(
         System.IO.Path.GetDirectoryName(typeof(TrainingRecipe).Assembly.Location)!, "..", "Recipes"));
 
-    public static IEnumerable<string> ShippedNames =>
-        Directory.Exists(Folder) ? Directory.EnumerateFiles(Folder, "*.psd1").Select(System.IO.Path.GetFileNameWithoutExtension).Order()! : Enumerable.Empty<string>()!;
+    public static IEnumerable<string> ShippedNames => Directory.Exists(Folder)
+        ? Directory.EnumerateFiles(Folder, "*.psd1").Select(file => System.IO.Path.GetFileNameWithoutExtension(file)).Order()
+        : Enumerable.Empty<string>();
 
     /// <summary>A shipped recipe by name (Book, Lyrics), or a .psd1 file by path.</summary>
     public static TrainingRecipe Load(string nameOrPath)

@@ -45,9 +45,14 @@ public sealed class RecurrentLayer
         long steps = input.shape[0], batch = input.shape[1];
         var inputWeights = Join(InputWeights);
         var bias = Join(Biases);
-        var projected = input.dtype == ScalarType.Int64
-            ? Rows(inputWeights.index_select(0, input.reshape(-1)).view(steps, batch, -1), dropout?.CharacterRows).add_(bias)
-            : bias.addmm(input.reshape(steps * batch, -1), inputWeights).view(steps, batch, -1);
+        Tensor projected;
+        if (input.dtype == ScalarType.Int64)
+        {
+            var rows = inputWeights.index_select(0, input.reshape(-1)).view(steps, batch, -1);
+            projected = (dropout is null ? rows : dropout.CharacterRows(rows)).add_(bias);
+        }
+        else
+            projected = bias.addmm(input.reshape(steps * batch, -1), inputWeights).view(steps, batch, -1);
         var hiddenWeights = Join(HiddenWeights);
         if (dropout is not null) hiddenWeights = dropout.HiddenWeights(hiddenWeights);
         switch (Cell)
@@ -63,8 +68,6 @@ public sealed class RecurrentLayer
                 return (rnn, rnn[steps - 1], null);
         }
     }
-
-    private static Tensor Rows(Tensor rows, Func<Tensor, Tensor>? drop) => drop is null ? rows : drop(rows);
 
     // The gates' weights side by side, so that each step makes one product for all gates.
     private static Tensor Join(IReadOnlyList<Parameter> perGate) => perGate.Count == 1 ? perGate[0] : cat(perGate.Cast<Tensor>().ToArray(), -1);

@@ -201,9 +201,9 @@ public sealed class RnnModel : IDisposable
         var x = Embedding is null ? inputs : Input(Embedding.index_select(0, inputs.reshape(-1)).view(inputs.shape[0], inputs.shape[1], -1));
         var hidden = new Tensor[NumLayers];
         var cells = Description.HasMemoryCell ? new Tensor[NumLayers] : null;
+        var dropout = generator is null ? null : new LayerDropout(Input, Weights);
         for (int l = 0; l < NumLayers; l++)
         {
-            var dropout = new LayerDropout(Input, Weights);
             var (outputs, lastHidden, lastCell) = Layers[l].Forward(x, state.Hidden[l], state.Cells?[l], dropout);
             hidden[l] = lastHidden;
             if (cells is not null) cells[l] = lastCell!;

@@ -43,19 +43,20 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
         var (hidden, wHq, bQ, targets) = (((Tensor)vars[0]).contiguous(), ((Tensor)vars[1]).contiguous(), ((Tensor)vars[2]).contiguous(), ((Tensor)vars[3]).contiguous());
         var terms = (LossTerms)vars[4];
         var probabilities = empty(hidden.shape[0], wHq.shape[1], dtype: hidden.dtype, device: hidden.device);
-        var (crossEntropy, smoothed) = hidden.dtype == ScalarType.Float32
-            ? Forward<float>(hidden, wHq, bQ, targets, probabilities)
-            : Forward<double>(hidden, wHq, bQ, targets, probabilities);
-        terms.CrossEntropy = crossEntropy;
         double epsilon = terms.LabelSmoothing;
+        var (crossEntropy, smoothed) = hidden.dtype == ScalarType.Float32
+            ? Forward<float>(hidden, wHq, bQ, targets, probabilities, epsilon > 0)
+            : Forward<double>(hidden, wHq, bQ, targets, probabilities, epsilon > 0);
+        terms.CrossEntropy = crossEntropy;
         ctx.save_for_backward(new() { hidden, wHq, targets, probabilities });
         ctx.save_data(nameof(LossTerms.LabelSmoothing), epsilon);
         return new() { tensor((1 - epsilon) * crossEntropy + epsilon * smoothed, dtype: hidden.dtype, device: hidden.device) };
     }
 
-    // Fills probabilities with each row's softmax; returns the means of −log p(target) and of −(1/V)·Σ_j log p_j.
-    private static unsafe (double CrossEntropy, double Uniform) Forward<T>(Tensor hidden, Tensor wHq, Tensor bQ, Tensor targets, Tensor probabilities)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    // Fills probabilities with each row's softmax; returns the means of −log p(target) and, when smoothing needs it
+    // (a pass over each row more), of −(1/V)·Σ_j log p_j.
+    private static unsafe (double CrossEntropy, double Uniform) Forward<T>(Tensor hidden, Tensor wHq, Tensor bQ, Tensor targets, Tensor probabilities,
+        bool smoothing) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rows = (int)hidden.shape[0], width = (int)hidden.shape[1], classes = (int)wHq.shape[1];
         T* logits = TensorMemory.Of<T>(probabilities), bias = TensorMemory.Of<T>(bQ);
@@ -71,7 +72,8 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
             {
                 var row = new Span<T>(logits + (long)i * classes, classes);
                 TensorPrimitives.Add(row, b, row);
-                T max = TensorPrimitives.Max<T>(row), logit = row[(int)target[i]], mean = TensorPrimitives.Sum<T>(row) / T.CreateTruncating(classes);
+                T max = TensorPrimitives.Max<T>(row), logit = row[(int)target[i]];
+                T mean = smoothing ? TensorPrimitives.Sum<T>(row) / T.CreateTruncating(classes) : T.Zero;
                 TensorPrimitives.Subtract(row, max, row);
                 TensorPrimitives.Exp<T>(row, row);
                 T total = TensorPrimitives.Sum<T>(row);

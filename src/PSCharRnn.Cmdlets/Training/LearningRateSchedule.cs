@@ -26,26 +26,24 @@ internal sealed class EpochLearningRates
     /// <summary>The floor of the cosine, as a fraction of the learning rate.</summary>
     public const double CosineFloor = 0.1;
 
+    private readonly ModelOptimizer optimizer;
     private readonly optim.lr_scheduler.LRScheduler? scheduler;
-    private readonly TrainingOptions options;
+    private readonly int start, length;
 
     public EpochLearningRates(ModelOptimizer optimizer, TrainingOptions options)
     {
-        this.options = options;
+        this.optimizer = optimizer;
+        (start, length) = (options.ScheduleStart, options.ScheduleEpochs ?? options.Epochs);
         double rate = options.LearningRate!.Value;
         optimizer.LearningRate = rate;
         if (options.Schedule == LearningRateSchedule.Cosine)
-            scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer.Torch, options.ScheduleEpochs ?? options.Epochs, rate * CosineFloor);
+            scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer.Torch, length, rate * CosineFloor);
     }
 
     /// <summary>Sets the rate of model epoch <paramref name="epoch"/> (counted from 1 over the model's history); returns it.</summary>
-    public double Apply(int epoch, ModelOptimizer optimizer)
+    public double Apply(int epoch)
     {
-        if (scheduler is not null)
-        {
-            int length = options.ScheduleEpochs ?? options.Epochs;
-            scheduler.step(Math.Clamp(epoch - 1 - options.ScheduleStart, 0, length));
-        }
+        scheduler?.step(Math.Clamp(epoch - 1 - start, 0, length));
         return optimizer.LearningRate;
     }
 }

@@ -98,7 +98,7 @@ public sealed class Trainer
             for (int run = 1; run <= Options.Epochs; run++)
             {
                 int epoch = model.EpochsTrained + 1;
-                double rate = rates.Apply(epoch, model.Optimizer!);
+                double rate = rates.Apply(epoch);
                 var record = TrainEpoch(epoch, run, cancel) with { LearningRate = rate };
                 if (record.ValidationPerplexity is double current)
                 {
