@@ -126,8 +126,12 @@ Describe 'Files a training run writes' {
         $run = Start-TrainingInRunspace "Import-Module '$module'; '$corpusFile' | Import-LyricsCorpus | Start-RnnTraining -Epochs 600 -NumSteps 9 -BatchSize 8 -HiddenSize 16 -ReportEvery 0 -CheckpointPath '$folder/ck.safetensors' -CheckpointEvery 1"
         try {
             # The folder vanishes under the run (as a disk fills or a mount goes): checkpoints fail, then it comes back.
-            Remove-Item -Recurse -Force $folder
+            # The run may be writing a checkpoint into it at that instant ("Directory not empty"): remove until gone.
             $deadline = [DateTime]::UtcNow.AddSeconds(120)
+            while (Test-Path $folder) {
+                try { Remove-Item -Recurse -Force $folder -ErrorAction Stop }
+                catch [System.IO.IOException] { if ([DateTime]::UtcNow -gt $deadline) { throw } }
+            }
             while ($run.PowerShell.Streams.Error.Count -eq 0) {
                 if ([DateTime]::UtcNow -gt $deadline -or $run.Async.IsCompleted) { throw 'No checkpoint failed.' }
                 Start-Sleep -Milliseconds 20
