@@ -180,7 +180,7 @@ Describe 'Export-RnnTrainingChart' {
         [BitConverter]::ToUInt32($bytes[23..20], 0) | Should -Be 500
     }
     It 'takes history records from the pipeline, a size, and skips non-finite values' {
-        $history = @($model.History) + [PSCharRnn.Training.EpochRecord]::new(4, [double]::PositiveInfinity, 0.1, 'Random', [PSCharRnn.Training.SampleList]::new())
+        $history = @($model.History) + [PSCharRnn.Model.EpochRecord]::new(4, [double]::PositiveInfinity, 0.1, 'Random', [PSCharRnn.Model.SampleList]::new())
         $history | Export-RnnTrainingChart -Path "$TestDrive/history.png" -Width 400 -Height 300 | Out-Null
         $bytes = [IO.File]::ReadAllBytes("$TestDrive/history.png")
         [BitConverter]::ToUInt32($bytes[19..16], 0) | Should -Be 400

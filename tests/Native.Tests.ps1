@@ -30,7 +30,7 @@ Describe 'libtorch inside pwsh' {
         finally { $env:GOMP_SPINCOUNT = $null }
     }
     It 'multiplies with MKL alone when .NET is told not to use AVX-512, and trains to the same perplexity' {
-        $train = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; [PSCharRnn.Native.Avx512Gemm]::IsUsed; " +
+        $train = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; [PSCharRnn.Numerics.Avx512Gemm]::IsUsed; " +
             "(Import-LyricsCorpus -MaxChars 3000 | Start-RnnTraining -Epochs 3 -HiddenSize 64 -NumSteps 9 -BatchSize 8 -ReportEvery 0 -Seed 1).Perplexity.ToString('R', [cultureinfo]::InvariantCulture)"
         $default = Invoke-ChildPwsh $train
         $env:DOTNET_EnableAVX512 = '0'

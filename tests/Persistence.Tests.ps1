@@ -242,8 +242,8 @@ Describe 'Writing model files: every failure has an id and names the target' {
     }
     It 'stores non-finite history values and reads them back' {
         $m = $corpus | Start-RnnTraining @fast -Epochs 1
-        $m.History.Add([PSCharRnn.Training.EpochRecord]::new(2, [double]::PositiveInfinity, 0.1, 'Random', [PSCharRnn.Training.SampleList]::new()))
-        $m.History.Add([PSCharRnn.Training.EpochRecord]::new(3, [double]::NaN, 0.1, 'Random', [PSCharRnn.Training.SampleList]::new()))
+        $m.History.Add([PSCharRnn.Model.EpochRecord]::new(2, [double]::PositiveInfinity, 0.1, 'Random', [PSCharRnn.Model.SampleList]::new()))
+        $m.History.Add([PSCharRnn.Model.EpochRecord]::new(3, [double]::NaN, 0.1, 'Random', [PSCharRnn.Model.SampleList]::new()))
         $m | Export-RnnModel -Path "$TestDrive/inf.safetensors"
         $loaded = Import-RnnModel "$TestDrive/inf.safetensors"
         $loaded.History[1].Perplexity | Should -Be ([double]::PositiveInfinity)

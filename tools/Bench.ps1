@@ -34,15 +34,15 @@ function Get-LiveRssMiB {
 
 # The rate this machine reaches on the epoch's biggest product, measured in this run, timed in C#: through libtorch's
 # mm (the issue's bound), and through the module's own Blas (the AVX-512 kernel where MKL leaves AVX-512 unused).
-Add-Type -CompilerOptions '-unsafe', '-nowarn:CS1701' -ReferencedAssemblies ([TorchSharp.torch].Assembly.Location), ([PSCharRnn.Native.Blas].Assembly.Location), System.Runtime -TypeDefinition @'
+Add-Type -CompilerOptions '-unsafe', '-nowarn:CS1701' -ReferencedAssemblies ([TorchSharp.torch].Assembly.Location), ([PSCharRnn.Numerics.Blas].Assembly.Location), System.Runtime -TypeDefinition @'
 public static unsafe class MatMulRate
 {
     public static double GigaflopsPerSecond(long m, long k, long n, int repeats) =>
         Rate(m, k, n, repeats, (a, b, c) => TorchSharp.torch.mm(a, b).Dispose());
 
     public static double ModuleGigaflopsPerSecond(int m, int k, int n, int repeats) =>
-        Rate(m, k, n, repeats, (a, b, c) => PSCharRnn.Native.Blas.Gemm(false, false, m, n, k, 1f,
-            PSCharRnn.Native.TensorMemory.Of<float>(a), k, PSCharRnn.Native.TensorMemory.Of<float>(b), n, 0f, PSCharRnn.Native.TensorMemory.Of<float>(c), n));
+        Rate(m, k, n, repeats, (a, b, c) => PSCharRnn.Numerics.Blas.Gemm(false, false, m, n, k, 1f,
+            PSCharRnn.Numerics.TensorMemory.Of<float>(a), k, PSCharRnn.Numerics.TensorMemory.Of<float>(b), n, 0f, PSCharRnn.Numerics.TensorMemory.Of<float>(c), n));
 
     private static double Rate(long m, long k, long n, int repeats, System.Action<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> product)
     {
@@ -66,9 +66,9 @@ function Get-Median([double[]] $values) { ($values | Sort-Object)[[int][math]::F
 
 # Trains one configuration with the module's own classes; returns its figures.
 function Measure-Ours([string] $Cell, [string] $Sampling, [string] $Optimizer, [int] $Epochs, [long] $RunSeed, [switch] $Memory, [double] $StopBelow = 0) {
-    $settings = [PSCharRnn.Training.ModelSettings]@{ Cell = $Cell; HiddenSize = 256 }
+    $settings = [PSCharRnn.Model.ModelSettings]@{ Cell = $Cell; HiddenSize = 256 }
     $model = $settings.Create($corpus.Vocabulary, $RunSeed, [TorchSharp.torch]::CPU)
-    $options = [PSCharRnn.Training.TrainingOptions]@{ Epochs = $Epochs; Sampling = $Sampling; Optimizer = $Optimizer; Seed = $RunSeed; ThreadCount = $ThreadCount; ReportEvery = 0 }
+    $options = [PSCharRnn.Model.TrainingOptions]@{ Epochs = $Epochs; Sampling = $Sampling; Optimizer = $Optimizer; Seed = $RunSeed; ThreadCount = $ThreadCount; ReportEvery = 0 }
     $trainer = [PSCharRnn.Training.Trainer]::new($model, $corpus, $options)
     $rss = @{}; $live = @{}
     $stop = [Threading.CancellationTokenSource]::new()
@@ -196,7 +196,7 @@ $zip = $corpus.Sources[0]
 [TorchSharp.torch]::set_num_threads($ThreadCount)
 $gflops = [MatMulRate]::GigaflopsPerSecond(1120, 256, 1027, 40)
 $ownGflops = [MatMulRate]::ModuleGigaflopsPerSecond(1120, 256, 1027, 40)
-$kernel = if ([PSCharRnn.Native.Avx512Gemm]::IsUsed) { 'the AVX-512 kernel' } else { 'MKL' }
+$kernel = if ([PSCharRnn.Numerics.Avx512Gemm]::IsUsed) { 'the AVX-512 kernel' } else { 'MKL' }
 $cpu = (Select-String -Path /proc/cpuinfo -Pattern '^model name\s+:\s+(.*)' | Select-Object -First 1).Matches[0].Groups[1].Value
 $script:peerReady = (Test-Path $PeerScript) -and (Test-Path $Python) -and $(& $Python -c 'import torch' 2>$null; $LASTEXITCODE -eq 0)
 "date: $(Get-Date -Format 'yyyy-MM-dd HH:mm'); machine: $cpu, $([Environment]::ProcessorCount) cores, $ThreadCount threads, GOMP_SPINCOUNT=$([PSCharRnn.Native.NativeEnvironment]::Get('GOMP_SPINCOUNT'))"
@@ -228,7 +228,7 @@ $import = Measure-Import
 # One minibatch operation by operation: where the time goes, against what the products alone would take.
 Add-Type -Path (Join-Path $PSScriptRoot 'MinibatchProfile.cs') -CompilerOptions '-nowarn:CS1701' -ReferencedAssemblies (
     [TorchSharp.torch].Assembly.Location, [PSCharRnn.Model.RnnModel].Assembly.Location, 'System.Runtime', 'System.Runtime.Numerics', 'System.Linq', 'System.Collections', 'System.Console')
-$profiled = ([PSCharRnn.Training.ModelSettings]::new()).Create($corpus.Vocabulary, $Seed[0], [TorchSharp.torch]::CPU)
+$profiled = ([PSCharRnn.Model.ModelSettings]::new()).Create($corpus.Vocabulary, $Seed[0], [TorchSharp.torch]::CPU)
 $operations = [MinibatchProfile]::Run($profiled, $(if ($Quick) { 20 } else { 100 }))
 $profiled.Dispose()
 $sum = ($operations | Measure-Object Milliseconds -Sum).Sum
@@ -303,8 +303,8 @@ if (-not $Quick) {
     # Restart the peak-RSS count (VmHWM) for this part: "5" into /proc/self/clear_refs.
     $clear = [IO.File]::OpenWrite('/proc/self/clear_refs'); $clear.Write([byte[]]@(53), 0, 1); $clear.Dispose()
     $before = Get-LiveRssMiB
-    $model = ([PSCharRnn.Training.ModelSettings]::new()).Create($big.Vocabulary, $Seed[0], [TorchSharp.torch]::CPU)
-    $trainer = [PSCharRnn.Training.Trainer]::new($model, $big, [PSCharRnn.Training.TrainingOptions]@{ Epochs = 1; Seed = $Seed[0]; ThreadCount = $ThreadCount; ReportEvery = 0 })
+    $model = ([PSCharRnn.Model.ModelSettings]::new()).Create($big.Vocabulary, $Seed[0], [TorchSharp.torch]::CPU)
+    $trainer = [PSCharRnn.Training.Trainer]::new($model, $big, [PSCharRnn.Model.TrainingOptions]@{ Epochs = 1; Seed = $Seed[0]; ThreadCount = $ThreadCount; ReportEvery = 0 })
     $stop = [Threading.CancellationTokenSource]::new()
     $watch = [Diagnostics.Stopwatch]::StartNew()
     $trainer.BatchCompleted = { param($run, $done, $total) if ($done -eq 200) { $script:bigBatch = $watch.Elapsed.TotalSeconds / $done; $script:bigTotal = $total; $stop.Cancel() } }

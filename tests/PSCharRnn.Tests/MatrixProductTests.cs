@@ -3,6 +3,7 @@ using PSCharRnn.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 using Xunit;
+using PSCharRnn.Numerics;
 
 namespace PSCharRnn.Tests;
 

@@ -1,5 +1,6 @@
 using PSCharRnn.Training;
 using Xunit;
+using PSCharRnn.Model;
 
 namespace PSCharRnn.Tests;
 

@@ -13,7 +13,7 @@ public sealed class DeviceArgument : IArgumentCompleter
     public static Device Parse(string name)
     {
         if (!name.Equals(Cpu, StringComparison.OrdinalIgnoreCase))
-            throw new PSCharRnnException("DeviceNotSupported", ErrorCategory.NotImplemented, name,
+            throw new PSCharRnnException("DeviceNotSupported", ErrorKind.NotImplemented, name,
                 $"Device '{name}' is not available: PSCharRnn ships the CPU build of libtorch only. Use -Device cpu.");
         Native.TorchRuntime.EnsureLoaded();
         return CPU;

@@ -3,6 +3,7 @@ using PSCharRnn.Model;
 using PSCharRnn.Persistence;
 using PSCharRnn.Reporting;
 using PSCharRnn.Training;
+using PSCharRnn.Files;
 
 namespace PSCharRnn.Commands;
 
@@ -59,7 +60,7 @@ public sealed class ExportRnnTrainingChartCommand : OutputFileCmdlet
     protected override void EndProcessing() => Run(() =>
     {
         if (history.Count == 0)
-            throw new PSCharRnnException("ChartHistoryEmpty", ErrorCategory.InvalidData, Path,
+            throw new PSCharRnnException("ChartHistoryEmpty", ErrorKind.InvalidData, Path,
                 "There is nothing to draw: the model has not been trained (its History is empty).");
         string path = PrepareTarget(p => AtomicFile.CheckWritable(p, WriteFailedId), "ChartFileExists", "ChartFileReadOnly");
         var format = TrainingChart.FormatOf(path);

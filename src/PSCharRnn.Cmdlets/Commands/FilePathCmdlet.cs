@@ -47,7 +47,7 @@ public abstract class FilePathCmdlet : PSCharRnnCmdlet
         if (!Directory.Exists(path)) return new[] { path };
         var files = Directory.EnumerateFiles(path, FolderFilter).Order(StringComparer.Ordinal).ToList();
         if (files.Count == 0)
-            throw new PSCharRnnException(notFoundErrorId, ErrorCategory.ObjectNotFound, path, $"'{path}' is a folder with no {FolderFilter} file in it.");
+            throw new PSCharRnnException(notFoundErrorId, ErrorKind.ObjectNotFound, path, $"'{path}' is a folder with no {FolderFilter} file in it.");
         WriteVerbose($"'{path}' is a folder: reading its {files.Count} {FolderFilter} files.");
         return files;
     }
@@ -55,7 +55,7 @@ public abstract class FilePathCmdlet : PSCharRnnCmdlet
     private IReadOnlyList<string> Resolve(string path, bool literal, string notFoundErrorId)
     {
         PSCharRnnException NotFound(Exception? inner = null) =>
-            new(notFoundErrorId, ErrorCategory.ObjectNotFound, path, $"Cannot find the file '{path}'.", inner);
+            new(notFoundErrorId, ErrorKind.ObjectNotFound, path, $"Cannot find the file '{path}'.", inner);
         if (literal)
         {
             string resolved = GetUnresolvedProviderPathFromPSPath(path);

@@ -119,11 +119,11 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
     {
         if (acrostic.Count == 0)
             return Prefix.Length > 0 ? Prefix
-                : throw new PSCharRnnException("PrefixRequired", ErrorCategory.InvalidArgument, null, "Give the text to continue with -Prefix (or an -Acrostic, whose first character starts the lyrics).");
+                : throw new PSCharRnnException("PrefixRequired", ErrorKind.InvalidArgument, null, "Give the text to continue with -Prefix (or an -Acrostic, whose first character starts the lyrics).");
         if (Prefix.Length == 0) return new[] { acrostic[0] };
         var mismatch = Prefix.FirstOrDefault(p => !p.StartsWith(acrostic[0], StringComparison.Ordinal));
         return mismatch is null ? Prefix
-            : throw new PSCharRnnException("AcrosticPrefixMismatch", ErrorCategory.InvalidArgument, mismatch,
+            : throw new PSCharRnnException("AcrosticPrefixMismatch", ErrorKind.InvalidArgument, mismatch,
                 $"The acrostic's first line starts with '{acrostic[0]}', but the prefix '{mismatch}' does not: start the prefix with it, or leave -Prefix out.");
     }
 
@@ -152,10 +152,10 @@ public sealed class GetRnnPredictionCommand : PSCharRnnCmdlet
             if (rules.LineCount is not null && !MyInvocation.BoundParameters.ContainsKey(nameof(Length))) Length = LineCap;
         });
         if (BeamWidth > 1 && !sampling.IsGreedy)
-            Run(() => throw new PSCharRnnException("BeamSamplingConflict", ErrorCategory.InvalidArgument, BeamWidth,
+            Run(() => throw new PSCharRnnException("BeamSamplingConflict", ErrorKind.InvalidArgument, BeamWidth,
                 "-BeamWidth searches for the most likely continuations, deterministically; -Temperature above 0 draws them at random. Give one of them."));
         if (BeamWidth > 1 && Count > BeamWidth)
-            Run(() => throw new PSCharRnnException("BeamCountTooLarge", ErrorCategory.InvalidArgument, Count,
+            Run(() => throw new PSCharRnnException("BeamCountTooLarge", ErrorKind.InvalidArgument, Count,
                 $"-Count {Count} asks for more beams than -BeamWidth {BeamWidth} keeps."));
         if (sampling.IsGreedy && Count > 1 && BeamWidth == 1)
             WriteWarning($"-Count {Count} with greedy decoding (-Temperature 0) writes the same text {Count} times; give -Temperature above 0 for different samples.");

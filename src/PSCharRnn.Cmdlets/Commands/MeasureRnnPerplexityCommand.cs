@@ -47,7 +47,7 @@ public sealed class MeasureRnnPerplexityCommand : PSCharRnnCmdlet
         var split = HeldOut ? Split() : ((int[] Training, int[] HeldOut)?)null;
         var (indices, source) = split is { } s ? (s.HeldOut, $"{Model.Corpus!.Source}, held out") : (Corpus.IndicesIn(Model.Vocabulary, "CorpusOutOfVocabulary", "corpus"), Corpus.Source);
         if (indices.Length < 2)
-            throw new PSCharRnnException("TextTooShort", ErrorCategory.InvalidArgument, HeldOut ? indices.Length : Corpus.Text,
+            throw new PSCharRnnException("TextTooShort", ErrorKind.InvalidArgument, HeldOut ? indices.Length : Corpus.Text,
                 $"The text has {indices.Length} character(s); a perplexity scores each character after the first, so it needs at least 2.");
         var watch = Stopwatch.StartNew();
         var (perplexity, scored) = HeldOutPerplexity.Measure(Model, indices);
@@ -59,12 +59,12 @@ public sealed class MeasureRnnPerplexityCommand : PSCharRnnCmdlet
     // The model's remembered corpus split as its last training split it.
     private (int[] Training, int[] HeldOut) Split()
     {
-        var corpus = Model.Corpus ?? throw new PSCharRnnException("CorpusRequired", ErrorCategory.InvalidArgument, Model,
+        var corpus = Model.Corpus ?? throw new PSCharRnnException("CorpusRequired", ErrorKind.InvalidArgument, Model,
             "This model remembers no corpus (it was loaded from a file): give the text to score with -Corpus.");
         var indices = corpus.IndicesIn(Model.Vocabulary, "CorpusOutOfVocabulary", "corpus");
         if (Model.LastTraining?.ValidationFraction is not double fraction)
             return HeldOut
-                ? throw new PSCharRnnException("NothingHeldOut", ErrorCategory.InvalidArgument, Model,
+                ? throw new PSCharRnnException("NothingHeldOut", ErrorKind.InvalidArgument, Model,
                     "The model's last training held nothing out: train with -ValidationFraction, or give the text to score with -Corpus.")
                 : (indices, Array.Empty<int>());
         return HeldOutSplit.Of(indices, fraction);
@@ -75,7 +75,7 @@ public sealed class MeasureRnnPerplexityCommand : PSCharRnnCmdlet
     {
         if (TrainingCorpus is not null) return TrainingCorpus.IndicesIn(Model.Vocabulary, "CorpusOutOfVocabulary", "training corpus");
         if (Model.Corpus is null)
-            throw new PSCharRnnException("BaselineNeedsTrainingText", ErrorCategory.InvalidArgument, Model,
+            throw new PSCharRnnException("BaselineNeedsTrainingText", ErrorKind.InvalidArgument, Model,
                 "The baseline counts the text the model trained on, and this model remembers none (it was loaded from a file): give it with -TrainingCorpus.");
         return (split ?? Split()).Training;
     }

@@ -28,13 +28,13 @@ public abstract class OutputFileCmdlet : PSCharRnnCmdlet
         string path = checkWritable(GetUnresolvedProviderPathFromPSPath(Path));
         if (!File.Exists(path)) return path;
         if (NoClobber)
-            throw new PSCharRnnException(existsId, ErrorCategory.ResourceExists, path,
+            throw new PSCharRnnException(existsId, ErrorKind.ResourceExists, path,
                 $"'{path}' exists and -NoClobber was given; the file was left as it is.");
         var attributes = File.GetAttributes(path);
         if (attributes.HasFlag(FileAttributes.ReadOnly))
         {
             if (!Force)
-                throw new PSCharRnnException(readOnlyId, ErrorCategory.PermissionDenied, path, $"'{path}' is read-only; use -Force to replace it.");
+                throw new PSCharRnnException(readOnlyId, ErrorKind.PermissionDenied, path, $"'{path}' is read-only; use -Force to replace it.");
             File.SetAttributes(path, attributes & ~FileAttributes.ReadOnly);
         }
         return path;

@@ -215,7 +215,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
                 !(name == nameof(ValidationFraction) && ValidationCorpus is not null));
         }
         var corpus = isNew ? Corpus : Corpus ?? Model.Corpus
-            ?? throw new PSCharRnnException("CorpusRequired", ErrorCategory.InvalidArgument, Model,
+            ?? throw new PSCharRnnException("CorpusRequired", ErrorKind.InvalidArgument, Model,
                 "This model remembers no corpus (it was made from a vocabulary or loaded from a file): give one with -Corpus.");
         var model = isNew ? NewModel() : Extended(Model, corpus) ?? Model;
         bool owned = model != Model;
@@ -270,7 +270,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         var missing = texts.SelectMany(t => t.Vocabulary).Where(c => !model.Vocabulary.Contains(c)).Distinct().ToList();
         if (missing.Count == 0) return null;
         if (!ExtendVocabulary)
-            throw new PSCharRnnException("CorpusOutOfVocabulary", ErrorCategory.InvalidData, string.Concat(missing),
+            throw new PSCharRnnException("CorpusOutOfVocabulary", ErrorKind.InvalidData, string.Concat(missing),
                 $"The corpus has {missing.Count} characters the model's vocabulary lacks: {string.Join(" ", missing.Take(40))}" + (missing.Count > 40 ? " ..." : "") +
                 ". Add -ExtendVocabulary to give the model these characters and fine-tune it, or train a new model.");
         var extended = VocabularyExtension.Extend(model, missing, Seed)!;
@@ -290,6 +290,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         {
             Checkpoint = checkpoint is null ? null : new CheckpointPolicy(checkpoint, CheckpointEvery),
             BestModelPath = best,
+            Writer = new ModelWriter((m, path) => ModelFile.Save(m, path), ModelFile.WriteFailedId),
             SaveFailed = ex => WriteError(new ErrorRecord(ex.ToErrorRecord(), ex)
             {
                 ErrorDetails = new ErrorDetails($"{ex.Message} Training goes on with the model in memory; the next checkpoint tries again."),

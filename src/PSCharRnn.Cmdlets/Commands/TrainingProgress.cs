@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Management.Automation;
 using PSCharRnn.Training;
+using PSCharRnn.Model;
 
 namespace PSCharRnn.Commands;
 

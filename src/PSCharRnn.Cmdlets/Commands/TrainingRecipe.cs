@@ -39,7 +39,7 @@ public sealed class TrainingRecipe
         bool isPath = nameOrPath.EndsWith(".psd1", StringComparison.OrdinalIgnoreCase) || nameOrPath.IndexOfAny(new[] { '/', '\\' }) >= 0;
         string path = isPath ? System.IO.Path.GetFullPath(nameOrPath) : System.IO.Path.Combine(Folder, nameOrPath + ".psd1");
         if (!File.Exists(path))
-            throw new PSCharRnnException("RecipeNotFound", ErrorCategory.ObjectNotFound, nameOrPath, isPath
+            throw new PSCharRnnException("RecipeNotFound", ErrorKind.ObjectNotFound, nameOrPath, isPath
                 ? $"Cannot find the recipe file '{path}'."
                 : $"There is no recipe named '{nameOrPath}'. The module ships {string.Join(", ", ShippedNames)}; a path to a .psd1 file of your own works too.");
         var ast = Parser.ParseFile(path, out _, out var errors);
@@ -97,7 +97,7 @@ public sealed class TrainingRecipe
         ValidateMethod.Invoke(validation, new[] { value, intrinsics });
 
     private static PSCharRnnException Invalid(string path, string why) =>
-        new("RecipeInvalid", ErrorCategory.InvalidData, path, $"The recipe '{path}' cannot be used: {why}.");
+        new("RecipeInvalid", ErrorKind.InvalidData, path, $"The recipe '{path}' cannot be used: {why}.");
 }
 
 /// <summary>Tab completion of the shipped recipes' names.</summary>

@@ -1,0 +1,134 @@
+using System.Numerics;
+using PSCharRnn.Native;
+using static TorchSharp.torch;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using PSCharRnn.Numerics;
+
+namespace PSCharRnn.Model;
+
+/// <summary>
+/// The GRU recurrence of §6.7 over all time steps as one autograd node, backpropagation through time written out:
+/// Z = σ(X·W_xz + H·W_hz + b_z), R = σ(X·W_xr + H·W_hr + b_r), H̃ = tanh(X·W_xh + R ⊙ (H·W_hh) + b_h),
+/// H = Z ⊙ H + (1 − Z) ⊙ H̃. The reset gate scales H·W_hh, as the book's code and nn.GRU do (the book's prose
+/// writes (R ⊙ H)·W_hh). The three hidden products are one [H, 3H] product per step; the sequential loops work on
+/// the tensors' memory directly (BLAS products, vectorized element-wise rows).
+/// </summary>
+public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
+{
+    public override string Name => nameof(GruRecurrence);
+
+    /// <summary>
+    /// <paramref name="projected"/>: [T, B, 3H], X·[W_xz|W_xr|W_xh] + [b_z|b_r|b_h]; <paramref name="wH"/>: [H, 3H],
+    /// [W_hz|W_hr|W_hh]; <paramref name="initial"/>: [B, H]. Returns every step's state, [T, B, H].
+    /// </summary>
+    public static Tensor States(Tensor projected, Tensor wH, Tensor initial) => apply(projected, wH, initial)[0];
+
+    public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var (projected, wH, initial) = (((Tensor)vars[0]).contiguous(), ((Tensor)vars[1]).contiguous(), ((Tensor)vars[2]).contiguous());
+        long steps = projected.shape[0], batch = projected.shape[1], hidden = initial.shape[1];
+        var products = empty_like(projected);                              // H_{t-1}·[W_hz|W_hr|W_hh]
+        var updateReset = empty(steps, batch, 2 * hidden, dtype: projected.dtype);
+        var candidates = empty(steps, batch, hidden, dtype: projected.dtype);
+        var states = empty_like(candidates);
+        if (projected.dtype == ScalarType.Float32) Forward<float>(projected, wH, initial, products, updateReset, candidates, states);
+        else Forward<double>(projected, wH, initial, products, updateReset, candidates, states);
+        ctx.save_for_backward(new() { updateReset, candidates, products.narrow(2, 2 * hidden, hidden), states, wH, initial });
+        return new() { states };
+    }
+
+    private static unsafe void Forward<T>(Tensor projected, Tensor wH, Tensor initial, Tensor products, Tensor updateReset, Tensor candidates, Tensor states)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var shape = StepShape.Of(states);
+        int h = shape.Width;
+        T* x = TensorMemory.Of<T>(projected), p = TensorMemory.Of<T>(products), zr = TensorMemory.Of<T>(updateReset);
+        T* c = TensorMemory.Of<T>(candidates), s = TensorMemory.Of<T>(states), w = TensorMemory.Of<T>(wH), previous = TensorMemory.Of<T>(initial);
+        for (int t = 0; t < shape.Steps; t++)
+        {
+            Blas.Gemm(false, false, shape.Batch, 3 * h, h, T.One, previous, h, w, 3 * h, T.Zero, p, 3 * h);
+            for (int b = 0; b < shape.Batch; b++, x += 3 * h, p += 3 * h, zr += 2 * h, c += h, s += h, previous += h)
+            {
+                var gates = new Span<T>(zr, 2 * h);
+                TensorPrimitives.Add(new ReadOnlySpan<T>(x, 2 * h), new ReadOnlySpan<T>(p, 2 * h), gates);
+                TensorPrimitives.Sigmoid<T>(gates, gates);
+                var candidate = new Span<T>(c, h);
+                TensorPrimitives.FusedMultiplyAdd(gates[h..], new ReadOnlySpan<T>(p + 2 * h, h), new ReadOnlySpan<T>(x + 2 * h, h), candidate);
+                TensorPrimitives.Tanh<T>(candidate, candidate);
+                var state = new Span<T>(s, h);                                 // Z ⊙ (H − H̃) + H̃
+                TensorPrimitives.Subtract(new ReadOnlySpan<T>(previous, h), candidate, state);
+                TensorPrimitives.FusedMultiplyAdd(state, gates[..h], candidate, state);
+            }
+            previous = s - shape.Size;
+        }
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
+    {
+        using var _ = no_grad();
+        var saved = ctx.get_saved_variables();
+        var (zr, candidate, hh, states, wH, initial) = (saved[0], saved[1], saved[2], saved[3], saved[4], saved[5]);
+        long steps = states.shape[0], batch = states.shape[1], hidden = states.shape[2];
+        var z = zr.narrow(2, 0, hidden);
+        var r = zr.narrow(2, hidden, hidden);
+        var previous = Recurrences.Previous(initial, states).view(steps, batch, hidden);
+
+        // Everything but dL/dH_t can be computed for all steps at once. With dH = dL/dH_t:
+        // d(pre Z) = dH ⊙ (H_{t-1} − H̃) ⊙ Z(1 − Z), d(pre H̃) = dH ⊙ (1 − Z)(1 − H̃²),
+        // d(pre R) = d(pre H̃) ⊙ (H·W_hh) ⊙ R(1 − R), d(H·W_hh) = d(pre H̃) ⊙ R.
+        var candidateFactor = z.neg().add_(1).mul_(candidate.square().neg_().add_(1)).contiguous();
+        var updateFactor = previous.sub(candidate).mul_(z).mul_(z.neg().add_(1)).contiguous();
+        var resetFactor = candidateFactor.mul(hh).mul_(r).mul_(r.neg().add_(1)).contiguous();
+        var factors = new GruFactors(updateFactor, resetFactor, candidateFactor, zr);
+        var gradProjected = empty(steps, batch, 3 * hidden, dtype: states.dtype); // dL/d(pre Z | pre R | pre H̃)
+        var gradProducts = empty_like(gradProjected);                      // dL/d(H_{t-1}·[W_hz|W_hr|W_hh])
+        var carried = empty(batch, hidden, dtype: states.dtype);           // dL/dH_{t-1} through step t
+        var gradStates = gradOutputs[0].contiguous();
+        var wHTransposed = wH.t().contiguous();                            // the step products then read W_hᵀ row by row
+        if (states.dtype == ScalarType.Float32) Backward<float>(gradStates, factors, wHTransposed, gradProjected, gradProducts, carried);
+        else Backward<double>(gradStates, factors, wHTransposed, gradProjected, gradProducts, carried);
+
+        var gradWH = Recurrences.HiddenWeightGradient(initial, states, gradProducts);
+        var gradInitial = initial.requires_grad ? carried : null;
+        return new() { gradProjected, gradWH, gradInitial! };
+    }
+
+    /// <summary>The backward factors per step and row ([T, B, H] each) and the gates [T, B, 2H] (Z | R).</summary>
+    private sealed record GruFactors(Tensor Update, Tensor Reset, Tensor Candidate, Tensor UpdateReset);
+
+    // From the last step back, with dH_t = dL/dH_t (output) + carried: the pre-activation gradients are the
+    // factors ⊙ dH_t; the products' are the same but d(H·W_hh) = d(pre H̃) ⊙ R; carried = dProducts·W_hᵀ + dH_t ⊙ Z_t.
+    private static unsafe void Backward<T>(Tensor gradStates, GruFactors factors, Tensor wHTransposed,
+        Tensor gradProjected, Tensor gradProducts, Tensor carried) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var shape = StepShape.Of(gradStates);
+        int h = shape.Width;
+        T* wT = TensorMemory.Of<T>(wHTransposed), c = TensorMemory.Of<T>(carried), outputs = TensorMemory.Of<T>(gradStates);
+        T* update = TensorMemory.Of<T>(factors.Update), reset = TensorMemory.Of<T>(factors.Reset), candidate = TensorMemory.Of<T>(factors.Candidate);
+        T* zrs = TensorMemory.Of<T>(factors.UpdateReset), projections = TensorMemory.Of<T>(gradProjected), products = TensorMemory.Of<T>(gradProducts);
+        var grad = new Span<T>(new T[shape.Size]);
+        for (int t = shape.Steps - 1; t >= 0; t--)
+        {
+            var output = new ReadOnlySpan<T>(outputs + (long)t * shape.Size, shape.Size);
+            if (t == shape.Steps - 1) output.CopyTo(grad);
+            else TensorPrimitives.Add(output, new ReadOnlySpan<T>(c, shape.Size), grad);
+            for (int b = 0; b < shape.Batch; b++)
+            {
+                long row = (long)t * shape.Size + b * h;
+                var dh = grad.Slice(b * h, h);
+                T* projection = projections + 3 * row, product = products + 3 * row, zr = zrs + 2 * row;
+                TensorPrimitives.Multiply(new ReadOnlySpan<T>(update + row, h), dh, new Span<T>(projection, h));
+                TensorPrimitives.Multiply(new ReadOnlySpan<T>(reset + row, h), dh, new Span<T>(projection + h, h));
+                TensorPrimitives.Multiply(new ReadOnlySpan<T>(candidate + row, h), dh, new Span<T>(projection + 2 * h, h));
+                new ReadOnlySpan<T>(projection, 2 * h).CopyTo(new Span<T>(product, 2 * h));
+                TensorPrimitives.Multiply(new ReadOnlySpan<T>(projection + 2 * h, h), new ReadOnlySpan<T>(zr + h, h), new Span<T>(product + 2 * h, h));
+            }
+            Blas.Gemm(false, false, shape.Batch, h, 3 * h, T.One, products + 3L * t * shape.Size, 3 * h, wT, h, T.Zero, c, h);
+            for (int b = 0; b < shape.Batch; b++)
+            {
+                var row = new Span<T>(c + b * h, h);
+                TensorPrimitives.FusedMultiplyAdd(grad.Slice(b * h, h), new ReadOnlySpan<T>(zrs + 2 * ((long)t * shape.Size + b * h), h), row, row);
+            }
+        }
+    }
+}

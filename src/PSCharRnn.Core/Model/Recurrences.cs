@@ -1,0 +1,48 @@
+using System.Numerics;
+using PSCharRnn.Native;
+using static TorchSharp.torch;
+using PSCharRnn.Numerics;
+
+namespace PSCharRnn.Model;
+
+/// <summary>What the three recurrence nodes' backward passes share.</summary>
+internal static class Recurrences
+{
+    /// <summary>H_{t-1} for every step t, flattened to [T·B, H]: the initial state, then all states but the last.</summary>
+    public static Tensor Previous(Tensor initial, Tensor states)
+    {
+        long steps = states.shape[0];
+        return cat(new[] { initial.unsqueeze(0), states.narrow(0, 0, steps - 1) }, 0).view(-1, states.shape[2]);
+    }
+
+    /// <summary>
+    /// dL/dW_h = Σ_t H_{t-1}ᵀ·dL/d(H_{t-1}·W_h), from the states [T, B, H] and the products' gradients [T, B, G]:
+    /// two products over the states' memory as it lies (the initial state, then the rest), without copying them.
+    /// </summary>
+    public static Tensor HiddenWeightGradient(Tensor initial, Tensor states, Tensor gradProducts)
+    {
+        var gradient = empty(states.shape[2], gradProducts.shape[2], dtype: states.dtype);
+        if (states.dtype == ScalarType.Float32) HiddenWeightGradient<float>(initial.contiguous(), states, gradProducts, gradient);
+        else HiddenWeightGradient<double>(initial.contiguous(), states, gradProducts, gradient);
+        return gradient;
+    }
+
+    private static unsafe void HiddenWeightGradient<T>(Tensor initial, Tensor states, Tensor gradProducts, Tensor gradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var shape = StepShape.Of(states);
+        int width = (int)gradProducts.shape[2], h = shape.Width;
+        T* g = TensorMemory.Of<T>(gradProducts), w = TensorMemory.Of<T>(gradient);
+        Blas.Gemm(true, false, h, width, (shape.Steps - 1) * shape.Batch, T.One, TensorMemory.Of<T>(states), h, g + shape.Batch * width, width, T.Zero, w, width);
+        Blas.Gemm(true, false, h, width, shape.Batch, T.One, TensorMemory.Of<T>(initial), h, g, width, T.One, w, width);
+    }
+}
+
+/// <summary>The sizes of a [T, B, W] tensor of per-step rows, as the loops over its memory need them.</summary>
+internal readonly record struct StepShape(int Steps, int Batch, int Width)
+{
+    /// <summary>Elements per step.</summary>
+    public int Size => Batch * Width;
+
+    public static StepShape Of(Tensor perStep) => new((int)perStep.shape[0], (int)perStep.shape[1], (int)perStep.shape[2]);
+}
