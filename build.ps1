@@ -21,7 +21,11 @@ param(
     # Bench only: Speed (the chapter's models beside the book's PyTorch code), Generalization (held-out perplexity
     # over seeds beside a 5-gram, and fine-tuning), or All.
     [ValidateSet('All', 'Speed', 'Generalization')]
-    [string] $Part = 'All'
+    [string] $Part = 'All',
+
+    # The folder holding jaychou_lyrics.txt.zip for the tests, Demo and Bench (default: $env:PSCHARRNN_DATA; without
+    # either, the module downloads the corpus into its per-user folder).
+    [string] $DataPath = $env:PSCHARRNN_DATA
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -31,11 +35,7 @@ $ModuleBin = Join-Path $Root 'PSCharRnn/bin'
 $Artifacts = Join-Path $Root 'artifacts'
 $PesterVersion = '5.7.1'
 
-# In this workplace the corpus sits in ../shared/data: use it instead of the network.
-$sharedData = Join-Path $Root '../shared/data'
-if (-not $env:PSCHARRNN_DATA -and (Test-Path (Join-Path $sharedData 'jaychou_lyrics.txt.zip'))) {
-    $env:PSCHARRNN_DATA = (Resolve-Path $sharedData).Path
-}
+if ($DataPath) { $env:PSCHARRNN_DATA = (Resolve-Path $DataPath).Path }
 
 function Invoke-Tool([string] $Name, [string[]] $Arguments) {
     & $Name @Arguments
@@ -129,10 +129,24 @@ Import-Module '$Root/PSCharRnn.psd1'
 "@
 }
 
+# Runs the benchmark parts asked for; each part's output goes to the console and to docs/bench/<Part>.txt, and
+# docs/performance.md is written anew from tools/performance.template.md with every part's latest output.
 function Invoke-Bench {
     Invoke-Build
-    if ($Part -in 'All', 'Speed') { Invoke-Pwsh "& '$Root/tools/Bench.ps1' -ModulePath '$Root/PSCharRnn.psd1' -Quick:`$$Quick" }
-    if ($Part -in 'All', 'Generalization') { Invoke-Pwsh "& '$Root/tools/Bench.Generalization.ps1' -ModulePath '$Root/PSCharRnn.psd1' -Quick:`$$Quick" }
+    $parts = [ordered]@{ Speed = 'Bench.ps1'; Generalization = 'Bench.Generalization.ps1' }
+    New-Item -ItemType Directory -Force "$Root/docs/bench" | Out-Null
+    foreach ($name in $parts.Keys | Where-Object { $Part -in 'All', $_ }) {
+        $output = "$Root/docs/bench/$name.txt"
+        Invoke-Pwsh "& '$Root/tools/$($parts[$name])' -ModulePath '$Root/PSCharRnn.psd1' -Quick:`$$Quick | Tee-Object -FilePath '$output.partial'"
+        Move-Item -Force "$output.partial" $output
+    }
+    $results = foreach ($name in $parts.Keys) {
+        $output = "$Root/docs/bench/$name.txt"
+        if (Test-Path $output) { "## $name (``build.ps1 Bench -Part $name``)", '', '```text', (Get-Content -Raw $output).TrimEnd(), '```', '' }
+    }
+    $text = (Get-Content -Raw "$Root/tools/performance.template.md").Replace("BENCH-RESULTS`n", ($results -join "`n") + "`n")
+    Set-Content -Path "$Root/docs/performance.md" -Value $text -NoNewline -Encoding utf8
+    "Wrote $Root/docs/performance.md"
 }
 
 # Installs the built module, with its example jobs, for this user: PowerShell finds it from any folder.

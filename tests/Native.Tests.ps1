@@ -29,18 +29,78 @@ Describe 'libtorch inside pwsh' {
         try { Invoke-ChildPwsh $script | Should -Be '123' }
         finally { $env:GOMP_SPINCOUNT = $null }
     }
-    It 'multiplies with MKL alone when .NET is told not to use AVX-512, and trains to the same perplexity' {
-        $train = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; [PSCharRnn.Numerics.Avx512Gemm]::IsUsed; " +
+    It 'trains to the same perplexity on every matrix-product backend PSCHARRNN_GEMM can force, and on the default without AVX-512' {
+        $train = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; [PSCharRnn.Numerics.Gemm]::Backend; " +
             "(Import-LyricsCorpus -MaxChars 3000 | Start-RnnTraining -Epochs 3 -HiddenSize 64 -NumSteps 9 -BatchSize 8 -ReportEvery 0 -Seed 1).Perplexity.ToString('R', [cultureinfo]::InvariantCulture)"
         $default = Invoke-ChildPwsh $train
+        $runs = foreach ($backend in [PSCharRnn.Numerics.Gemm]::Available) {
+            $env:PSCHARRNN_GEMM = $backend.ToString().ToLowerInvariant()
+            try { , (Invoke-ChildPwsh $train) } finally { $env:PSCHARRNN_GEMM = $null }
+        }
         $env:DOTNET_EnableAVX512 = '0'
-        try { $mklOnly = Invoke-ChildPwsh $train }
-        finally { $env:DOTNET_EnableAVX512 = $null }
-        $intel = (Select-String -Path /proc/cpuinfo -Pattern '^vendor_id\s*:\s*GenuineIntel' -Quiet)
-        $default[0] | Should -Be "$([System.Runtime.Intrinsics.X86.Avx512F]::IsSupported -and -not $intel)"
-        $mklOnly[0] | Should -Be 'False'
-        [double]$mklOnly[1] | Should -BeGreaterThan 1
-        [math]::Abs([double]$default[1] - [double]$mklOnly[1]) / [double]$mklOnly[1] | Should -BeLessThan 1e-3 -Because "$default / $mklOnly"
+        try { $runs += , (Invoke-ChildPwsh $train) } finally { $env:DOTNET_EnableAVX512 = $null }
+        $runs[-1][0] | Should -Not -Be 'Avx512'
+        $runs.Count | Should -Be ([PSCharRnn.Numerics.Gemm]::Available.Count + 1)
+        [double]$default[1] | Should -BeGreaterThan 1
+        foreach ($run in $runs) {
+            [math]::Abs([double]$default[1] - [double]$run[1]) / [double]$default[1] | Should -BeLessThan 1e-4 -Because "$default / $run"
+        }
+        ($runs | ForEach-Object { $_[0] }) | Should -Contain 'Portable'
+    }
+    It 'refuses a PSCHARRNN_GEMM it does not know, or a backend the machine cannot run, naming the choices' {
+        $script = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; try { New-RnnModel -Corpus (Import-LyricsCorpus -MaxChars 200) -HiddenSize 8 -ErrorAction Stop } " +
+            "catch { `$_.FullyQualifiedErrorId; `$_.CategoryInfo.Category; `$_.TargetObject; `$_.Exception.Message }"
+        $env:PSCHARRNN_GEMM = 'openblas'
+        try { $unknown = Invoke-ChildPwsh $script } finally { $env:PSCHARRNN_GEMM = $null }
+        $unknown[0] | Should -BeLike 'GemmBackendUnknown,*'
+        $unknown[1] | Should -Be 'InvalidArgument'
+        $unknown[2] | Should -Be 'openblas'
+        $unknown[3] | Should -BeLike '*mkl, avx512, portable*'
+        $env:PSCHARRNN_GEMM = 'avx512'
+        $env:DOTNET_EnableAVX512 = '0'
+        try { $unavailable = Invoke-ChildPwsh $script } finally { $env:PSCHARRNN_GEMM = $null; $env:DOTNET_EnableAVX512 = $null }
+        $unavailable[0] | Should -BeLike 'GemmBackendUnavailable,*'
+        $unavailable[1] | Should -Be 'NotImplemented'
+    }
+    It 'ships the glue library with its GLIBCXX_3.4.32 need made weak by the build' {
+        $glue = Join-Path ([PSCharRnn.Native.NativeSetup]::BinFolder) 'libLibTorchSharp.so'
+        $need = [PSCharRnn.Native.ElfVersionNeeds]::Read($glue) | Where-Object Version -EQ 'GLIBCXX_3.4.32'
+        $need.IsWeak | Should -BeTrue
+        [PSCharRnn.Native.LibStdCxxCompatibility]::Problem([PSCharRnn.Native.NativeSetup]::BinFolder) | Should -BeNullOrEmpty
+    }
+    It 'imports an installed copy from a read-only folder, in two processes at once, and writes nothing there' {
+        $modules = Join-Path $TestDrive 'read-only-modules'
+        New-Item -ItemType Directory $modules | Out-Null
+        Copy-Item -Recurse (Split-Path ([PSCharRnn.Native.NativeSetup]::BinFolder)) (Join-Path $modules 'PSCharRnn')
+        function Get-Listing { Get-ChildItem -Recurse -Force $modules | ForEach-Object { '{0} {1} {2}' -f $_.FullName, $_.Length, $_.LastWriteTimeUtc.Ticks } }
+        $before = Get-Listing
+        $script = Join-Path $TestDrive 'use-installed.ps1'
+        $text = New-TextFile (Join-Path $TestDrive 'letters.txt') ("abcdefgh`n" * 40)
+        Set-Content $script @"
+`$ErrorActionPreference = 'Stop'
+`$env:PSModulePath = '$modules' + [IO.Path]::PathSeparator + `$env:PSModulePath
+Import-Module PSCharRnn
+`$model = Import-LyricsCorpus -LiteralPath '$text' | Start-RnnTraining -Epochs 2 -HiddenSize 16 -NumSteps 5 -BatchSize 4 -ReportEvery 0 -Seed 1
+(`$model | Get-RnnPrediction -Prefix abc -Length 5).Length
+"@
+        & chmod -R a-w $modules
+        try {
+            # As root, only dropping the capability to override permissions makes the folder read-only.
+            $drop = '-dac_override,-dac_read_search,-fowner'
+            $children = 1..2 | ForEach-Object {
+                $out = Join-Path $TestDrive "child-$_.txt"
+                $arguments = if ((& id -u) -eq '0') { "--bounding-set=$drop", "--inh-caps=$drop", 'dotnet' } else { @() }
+                $arguments += "$PSHOME/pwsh.dll", '-NoProfile', '-NonInteractive', '-File', $script
+                @{ Out = $out; Process = Start-Process $(if ((& id -u) -eq '0') { 'setpriv' } else { 'dotnet' }) -ArgumentList $arguments -PassThru -RedirectStandardOutput $out -RedirectStandardError "$out.err" }
+            }
+            foreach ($child in $children) {
+                $child.Process.WaitForExit()
+                $child.Process.ExitCode | Should -Be 0 -Because (Get-Content -Raw "$($child.Out).err")
+                @(Get-Content $child.Out)[-1] | Should -Be 8
+            }
+        }
+        finally { & chmod -R u+w $modules }
+        Get-Listing | Should -Be $before
     }
     It 'does not ship PowerShell Standard in the module' {
         Get-ChildItem ([PSCharRnn.Native.NativeSetup]::BinFolder) -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty

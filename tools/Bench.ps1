@@ -33,15 +33,15 @@ function Get-LiveRssMiB {
 }
 
 # The rate this machine reaches on the epoch's biggest product, measured in this run, timed in C#: through libtorch's
-# mm (the issue's bound), and through the module's own Blas (the AVX-512 kernel where MKL leaves AVX-512 unused).
-Add-Type -CompilerOptions '-unsafe', '-nowarn:CS1701' -ReferencedAssemblies ([TorchSharp.torch].Assembly.Location), ([PSCharRnn.Numerics.Blas].Assembly.Location), System.Runtime -TypeDefinition @'
+# mm (the issue's bound), and through each matrix-product backend of the module this machine can run.
+Add-Type -CompilerOptions '-unsafe', '-nowarn:CS1701' -ReferencedAssemblies ([TorchSharp.torch].Assembly.Location), ([PSCharRnn.Numerics.Gemm].Assembly.Location), System.Runtime -TypeDefinition @'
 public static unsafe class MatMulRate
 {
     public static double GigaflopsPerSecond(long m, long k, long n, int repeats) =>
         Rate(m, k, n, repeats, (a, b, c) => TorchSharp.torch.mm(a, b).Dispose());
 
-    public static double ModuleGigaflopsPerSecond(int m, int k, int n, int repeats) =>
-        Rate(m, k, n, repeats, (a, b, c) => PSCharRnn.Numerics.Blas.Gemm(false, false, m, n, k, 1f,
+    public static double ModuleGigaflopsPerSecond(PSCharRnn.Numerics.GemmBackend backend, int m, int k, int n, int repeats) =>
+        Rate(m, k, n, repeats, (a, b, c) => PSCharRnn.Numerics.Gemm.Multiply(backend, false, false, m, n, k, 1f,
             PSCharRnn.Numerics.TensorMemory.Of<float>(a), k, PSCharRnn.Numerics.TensorMemory.Of<float>(b), n, 0f, PSCharRnn.Numerics.TensorMemory.Of<float>(c), n));
 
     private static double Rate(long m, long k, long n, int repeats, System.Action<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> product)
@@ -195,13 +195,20 @@ $wholeIndex = [PSCharRnn.Corpus.NoveltyIndex]::new($whole.Text, 4)
 $zip = $corpus.Sources[0]
 [TorchSharp.torch]::set_num_threads($ThreadCount)
 $gflops = [MatMulRate]::GigaflopsPerSecond(1120, 256, 1027, 40)
-$ownGflops = [MatMulRate]::ModuleGigaflopsPerSecond(1120, 256, 1027, 40)
-$kernel = if ([PSCharRnn.Numerics.Avx512Gemm]::IsUsed) { 'the AVX-512 kernel' } else { 'MKL' }
+$backend = [PSCharRnn.Numerics.Gemm]::Backend
+$ownGflops = [MatMulRate]::ModuleGigaflopsPerSecond($backend, 1120, 256, 1027, 40)
 $cpu = (Select-String -Path /proc/cpuinfo -Pattern '^model name\s+:\s+(.*)' | Select-Object -First 1).Matches[0].Groups[1].Value
 $script:peerReady = (Test-Path $PeerScript) -and (Test-Path $Python) -and $(& $Python -c 'import torch' 2>$null; $LASTEXITCODE -eq 0)
 "date: $(Get-Date -Format 'yyyy-MM-dd HH:mm'); machine: $cpu, $([Environment]::ProcessorCount) cores, $ThreadCount threads, GOMP_SPINCOUNT=$([PSCharRnn.Native.NativeEnvironment]::Get('GOMP_SPINCOUNT'))"
 "matmul 1120x256 . 256x1027: {0:F1} GFLOP/s; the RNN epoch's 17.6 GFLOP at that rate: {1:F3} s" -f $gflops, (17.6 / $gflops)
-"the same product through the module's Blas ({0}): {1:F1} GFLOP/s; the epoch at that rate: {2:F3} s" -f $kernel, $ownGflops, (17.6 / $ownGflops)
+"the same product through the module's $([PSCharRnn.Numerics.Gemm]::Description): {0:F1} GFLOP/s; the epoch at that rate: {1:F3} s" -f $ownGflops, (17.6 / $ownGflops)
+# Every backend on the shape classes of a minibatch: the recurrent step (RNN, GRU, LSTM widths) and the output layer.
+foreach ($shape in @(32, 256, 256), @(32, 256, 768), @(32, 256, 1024), @(1120, 256, 1027)) {
+    $rates = foreach ($each in [PSCharRnn.Numerics.Gemm]::Available) {
+        '{0} {1:F1}' -f $each, [MatMulRate]::ModuleGigaflopsPerSecond($each, $shape[0], $shape[1], $shape[2], $(if ($shape[0] -eq 32) { 2000 } else { 40 }))
+    }
+    "GFLOP/s of [{0}, {1}]·[{1}, {2}] by backend: {3}" -f $shape[0], $shape[1], $shape[2], ($rates -join ', ')
+}
 # Fair peers: Debian's OpenBLAS falls back to its SSE3 'Prescott' kernels on CPUs it does not know, several times
 # slower at products; then the peers run on the kernels this CPU can take, and the output says so.
 $script:userCore = $env:OPENBLAS_CORETYPE

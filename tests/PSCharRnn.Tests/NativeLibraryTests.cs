@@ -41,6 +41,28 @@ public class NativeLibraryTests
     }
 
     [Fact]
+    public void TheBuildWeakensTheNeedAndAPristineCopySaysWhyItCannotLoad()
+    {
+        string folder = Directory.CreateTempSubdirectory("glue-").FullName;
+        try
+        {
+            File.Copy(PristineGlueLibrary(), Path.Combine(folder, LibStdCxxCompatibility.GlueLibrary));
+            bool systemLacks = !LibStdCxxCompatibility.ProvidedVersions(LibStdCxxCompatibility.FindSystemLibStdCxx()!).Contains(LibStdCxxCompatibility.WeakenableVersion);
+            string problem = LibStdCxxCompatibility.Problem(folder);
+            Assert.Equal(systemLacks, problem.Contains(LibStdCxxCompatibility.WeakenableVersion + ", which"));
+            if (systemLacks) Assert.Contains("./build.ps1 Build", problem);
+
+            Assert.True(LibStdCxxCompatibility.Weaken(folder));
+            Assert.Equal("", LibStdCxxCompatibility.Problem(folder));
+            Assert.False(LibStdCxxCompatibility.Weaken(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void TheLoadedGlueLibraryNeedsNothingTheSystemLacks()
     {
         TorchRuntime.EnsureLoaded();

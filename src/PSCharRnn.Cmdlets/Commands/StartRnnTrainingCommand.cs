@@ -3,6 +3,7 @@ using System.Management.Automation;
 using PSCharRnn.Corpus;
 using PSCharRnn.Generation;
 using PSCharRnn.Model;
+using PSCharRnn.Numerics;
 using PSCharRnn.Persistence;
 using PSCharRnn.Training;
 
@@ -280,6 +281,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
 
     private void Train(RnnModel model, LyricsCorpus corpus, TrainingOptions options)
     {
+        WriteVerbose($"Training on {Gemm.Description}.");
         if (model.Optimizer is { } current && current.Kind != options.Optimizer)
             WriteWarning($"The model was trained with {current.Kind}; -Optimizer {options.Optimizer} starts a new optimizer, and the {current.Kind} state " +
                 $"(step {current.StepCount}) is discarded: the next file written for this model no longer holds it.");

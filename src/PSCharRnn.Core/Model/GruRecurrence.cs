@@ -46,7 +46,7 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
         T* c = TensorMemory.Of<T>(candidates), s = TensorMemory.Of<T>(states), w = TensorMemory.Of<T>(wH), previous = TensorMemory.Of<T>(initial);
         for (int t = 0; t < shape.Steps; t++)
         {
-            Blas.Gemm(false, false, shape.Batch, 3 * h, h, T.One, previous, h, w, 3 * h, T.Zero, p, 3 * h);
+            Gemm.Multiply(false, false, shape.Batch, 3 * h, h, T.One, previous, h, w, 3 * h, T.Zero, p, 3 * h);
             for (int b = 0; b < shape.Batch; b++, x += 3 * h, p += 3 * h, zr += 2 * h, c += h, s += h, previous += h)
             {
                 var gates = new Span<T>(zr, 2 * h);
@@ -123,7 +123,7 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
                 new ReadOnlySpan<T>(projection, 2 * h).CopyTo(new Span<T>(product, 2 * h));
                 TensorPrimitives.Multiply(new ReadOnlySpan<T>(projection + 2 * h, h), new ReadOnlySpan<T>(zr + h, h), new Span<T>(product + 2 * h, h));
             }
-            Blas.Gemm(false, false, shape.Batch, h, 3 * h, T.One, products + 3L * t * shape.Size, 3 * h, wT, h, T.Zero, c, h);
+            Gemm.Multiply(false, false, shape.Batch, h, 3 * h, T.One, products + 3L * t * shape.Size, 3 * h, wT, h, T.Zero, c, h);
             for (int b = 0; b < shape.Batch; b++)
             {
                 var row = new Span<T>(c + b * h, h);

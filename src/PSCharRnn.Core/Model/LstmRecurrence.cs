@@ -49,7 +49,7 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
         T* w = TensorMemory.Of<T>(wH), previous = TensorMemory.Of<T>(initialHidden), previousCell = TensorMemory.Of<T>(initialCell);
         for (int t = 0; t < shape.Steps; t++)
         {
-            Blas.Gemm(false, false, shape.Batch, 4 * h, h, T.One, previous, h, w, 4 * h, T.One, g, 4 * h);
+            Gemm.Multiply(false, false, shape.Batch, 4 * h, h, T.One, previous, h, w, 4 * h, T.One, g, 4 * h);
             for (int b = 0; b < shape.Batch; b++, g += 4 * h, c += h, tc += h, s += h, previousCell += h)
             {
                 var ifo = new Span<T>(g, 3 * h);
@@ -132,7 +132,7 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
                 for (int k = 0; k < 4; k++)                                 // O follows dH, the others dC
                     TensorPrimitives.Multiply(new ReadOnlySpan<T>(factors + row + k * h, h), k == 2 ? rowHidden : rowCell, new Span<T>(gg + row + k * h, h));
             }
-            Blas.Gemm(false, false, shape.Batch, h, 4 * h, T.One, gg + 4 * step, 4 * h, wT, h, T.Zero, dh, h);
+            Gemm.Multiply(false, false, shape.Batch, h, 4 * h, T.One, gg + 4 * step, 4 * h, wT, h, T.Zero, dh, h);
             for (int b = 0; b < shape.Batch; b++)                           // dL/dC_{t-1} = dC ⊙ F
             {
                 var rowCell = new Span<T>(dc + b * h, h);

@@ -33,8 +33,8 @@ internal static class Recurrences
         var shape = StepShape.Of(states);
         int width = (int)gradProducts.shape[2], h = shape.Width;
         T* g = TensorMemory.Of<T>(gradProducts), w = TensorMemory.Of<T>(gradient);
-        Blas.Gemm(true, false, h, width, (shape.Steps - 1) * shape.Batch, T.One, TensorMemory.Of<T>(states), h, g + shape.Batch * width, width, T.Zero, w, width);
-        Blas.Gemm(true, false, h, width, shape.Batch, T.One, TensorMemory.Of<T>(initial), h, g, width, T.One, w, width);
+        Gemm.Multiply(true, false, h, width, (shape.Steps - 1) * shape.Batch, T.One, TensorMemory.Of<T>(states), h, g + shape.Batch * width, width, T.Zero, w, width);
+        Gemm.Multiply(true, false, h, width, shape.Batch, T.One, TensorMemory.Of<T>(initial), h, g, width, T.One, w, width);
     }
 }
 

@@ -1,4 +1,5 @@
 using PSCharRnn.Corpus;
+using PSCharRnn.Numerics;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -39,6 +40,8 @@ public sealed class RnnModel : IDisposable
         Description = description;
         named = description.Parameters.Select(spec => new NamedParameter(spec.Name, new Parameter(tensors[spec.Name], requires_grad: true))).ToList();
         Device = named[0].Value.device;
+        // The model's recurrences and loss multiply through the process's backend: a bad PSCHARRNN_GEMM fails here, before any product.
+        _ = Gemm.Backend;
         var byName = named.ToDictionary(p => p.Name, p => p.Value);
         Layers = Enumerable.Range(0, description.NumLayers).Select(l =>
         {

@@ -39,7 +39,7 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
         T* s = TensorMemory.Of<T>(states), w = TensorMemory.Of<T>(wHh), previous = TensorMemory.Of<T>(initial);
         for (int t = 0; t < shape.Steps; t++, s += shape.Size)
         {
-            Blas.Gemm(false, false, shape.Batch, shape.Width, shape.Width, T.One, previous, shape.Width, w, shape.Width, T.One, s, shape.Width);
+            Gemm.Multiply(false, false, shape.Batch, shape.Width, shape.Width, T.One, previous, shape.Width, w, shape.Width, T.One, s, shape.Width);
             var step = new Span<T>(s, shape.Size);
             TensorPrimitives.Tanh<T>(step, step);
             previous = s;
@@ -70,7 +70,7 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
         for (int t = shape.Steps - 1; t >= 0; t--, g -= shape.Size, s -= shape.Size)
         {
             if (t < shape.Steps - 1)
-                Blas.Gemm(false, false, shape.Batch, shape.Width, shape.Width, T.One, g + shape.Size, shape.Width, wT, shape.Width, T.One, g, shape.Width);
+                Gemm.Multiply(false, false, shape.Batch, shape.Width, shape.Width, T.One, g + shape.Size, shape.Width, wT, shape.Width, T.One, g, shape.Width);
             var step = new Span<T>(g, shape.Size);
             var state = new ReadOnlySpan<T>(s, shape.Size);
             TensorPrimitives.Multiply(step, state, scratch);

@@ -62,7 +62,7 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
         int rows = (int)hidden.shape[0], width = (int)hidden.shape[1], classes = (int)wHq.shape[1];
         T* logits = TensorMemory.Of<T>(probabilities), bias = TensorMemory.Of<T>(bQ);
         long* target = TensorMemory.Of<long>(targets);
-        Blas.Gemm(false, false, rows, classes, width, T.One, TensorMemory.Of<T>(hidden), width, TensorMemory.Of<T>(wHq), classes, T.Zero, logits, classes);
+        Gemm.Multiply(false, false, rows, classes, width, T.One, TensorMemory.Of<T>(hidden), width, TensorMemory.Of<T>(wHq), classes, T.Zero, logits, classes);
         var parts = Partition(rows);
         var sums = new (double CrossEntropy, double Uniform)[parts.Length];
         Parallel.For(0, parts.Length, part =>
@@ -122,7 +122,7 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
         T weight = T.CreateTruncating(targetWeight);
         for (int i = 0; i < rows; i++) d[(long)i * classes + target[i]] -= weight;
         T alpha = T.CreateTruncating(scale);
-        Blas.Gemm(false, true, rows, width, classes, alpha, d, classes, w, classes, T.Zero, TensorMemory.Of<T>(gradHidden), width);
-        Blas.Gemm(true, false, classes, width, rows, alpha, d, classes, h, width, T.Zero, TensorMemory.Of<T>(gradWTransposed), width);
+        Gemm.Multiply(false, true, rows, width, classes, alpha, d, classes, w, classes, T.Zero, TensorMemory.Of<T>(gradHidden), width);
+        Gemm.Multiply(true, false, classes, width, rows, alpha, d, classes, h, width, T.Zero, TensorMemory.Of<T>(gradWTransposed), width);
     }
 }

@@ -1,12 +1,17 @@
 namespace PSCharRnn.Native;
 
 /// <summary>
-/// Makes TorchSharp's glue library load on systems whose libstdc++ is older than the one it was built
-/// against (Debian 12 stops at GLIBCXX_3.4.30), by weakening only the version needs the system lacks.
+/// Makes TorchSharp's glue library load on systems whose libstdc++ is older than the one it was built against
+/// (Debian 12 stops at GLIBCXX_3.4.30). The build marks the one need that is safe to weaken weak in the copy it ships
+/// (<see cref="Weaken"/>); a process only reads the library (<see cref="Problem"/>), and never writes into its folder.
 /// </summary>
 public static class LibStdCxxCompatibility
 {
     public const string GlueLibrary = "libLibTorchSharp.so";
+
+    // GCC 13 adds this need for a dummy symbol (std::ios_base_library_init) that is never relocated: weak, it lets an
+    // older libstdc++ load the library, and a newer one binds it as before. Any other missing version is a real need.
+    public const string WeakenableVersion = "GLIBCXX_3.4.32";
 
     private static readonly string[] LibStdCxxCandidates =
     {
@@ -36,20 +41,22 @@ public static class LibStdCxxCompatibility
             .Distinct()
             .ToList();
 
-    /// <summary>Weakens what is missing in the glue library beside TorchSharp.dll; returns the versions weakened.</summary>
-    public static IReadOnlyList<string> Apply(string binFolder)
+    /// <summary>Build time: marks <see cref="WeakenableVersion"/> weak in the glue library of <paramref name="folder"/>; returns whether it changed the file.</summary>
+    public static bool Weaken(string folder)
     {
-        string glue = Path.Combine(binFolder, GlueLibrary);
-        if (!File.Exists(glue)) return Array.Empty<string>();
-        // Only the dummy GCC 13 need is safe to weaken; any other missing version is a real incompatibility.
-        // Once weakened it stays so, and later imports need not read the system's libstdc++ at all.
-        if (!ElfVersionNeeds.Read(glue).Any(n => n.Version == WeakenableVersion && !n.IsWeak)) return Array.Empty<string>();
-        string? libStdCxx = FindSystemLibStdCxx();
-        if (libStdCxx is null || !MissingVersions(glue, ProvidedVersions(libStdCxx)).Contains(WeakenableVersion))
-            return Array.Empty<string>();
-        ElfVersionNeeds.MakeWeak(glue, new HashSet<string> { WeakenableVersion });
-        return new[] { WeakenableVersion };
+        string glue = Path.Combine(folder, GlueLibrary);
+        return File.Exists(glue) && ElfVersionNeeds.MakeWeak(glue, new HashSet<string> { WeakenableVersion }) > 0;
     }
 
-    private const string WeakenableVersion = "GLIBCXX_3.4.32";
+    /// <summary>Why the glue library in <paramref name="folder"/> cannot load against this system's libstdc++, or an empty string.</summary>
+    public static string Problem(string folder)
+    {
+        string glue = Path.Combine(folder, GlueLibrary);
+        string? libStdCxx = FindSystemLibStdCxx();
+        if (!File.Exists(glue) || libStdCxx is null) return "";
+        var missing = MissingVersions(glue, ProvidedVersions(libStdCxx));
+        return missing.Count == 0 ? ""
+            : $"{GlueLibrary} needs {string.Join(", ", missing)}, which {libStdCxx} lacks" +
+              (missing.Contains(WeakenableVersion) ? $": this copy was not prepared by ./build.ps1 Build, which marks {WeakenableVersion} weak." : ".");
+    }
 }

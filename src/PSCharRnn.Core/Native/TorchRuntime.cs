@@ -1,12 +1,22 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 
 namespace PSCharRnn.Native;
 
-/// <summary>Loads libtorch once and, when it cannot, says clearly where it looked and why it failed.</summary>
+/// <summary>
+/// The one owner of libtorch in the process: loads it once, says clearly where it looked and why it failed, and
+/// hands out its exported symbols (MKL's products, where the platform's libtorch exports them).
+/// </summary>
 public static class TorchRuntime
 {
     private static readonly object Gate = new();
     private static bool loaded;
+    private static readonly Lazy<nint> TorchCpu = new(() =>
+        NativeLibrary.TryLoad(Path.Combine(NativeSetup.BinFolder, TorchCpuLibrary), out var handle) ? handle : 0);
+
+    /// <summary>libtorch's CPU library as each platform names it.</summary>
+    public static string TorchCpuLibrary =>
+        OperatingSystem.IsWindows() ? "torch_cpu.dll" : OperatingSystem.IsMacOS() ? "libtorch_cpu.dylib" : "libtorch_cpu.so";
 
     public static void EnsureLoaded()
     {
@@ -23,13 +33,19 @@ public static class TorchRuntime
                 string glue = Path.Combine(NativeSetup.BinFolder, LibStdCxxCompatibility.GlueLibrary);
                 throw new NativeLibraryException(
                     $"libtorch could not be loaded from '{NativeSetup.BinFolder}'. The folder must hold TorchSharp.dll, " +
-                    $"{LibStdCxxCompatibility.GlueLibrary} and libtorch*.so side by side (run ./build.ps1 Build). " +
-                    $"On Linux, 'ldd {glue}' shows a missing system library. " +
-                    (NativeSetup.CompatibilityProblem is { } problem ? problem + " (is the module folder writable?) " : "") +
+                    $"{LibStdCxxCompatibility.GlueLibrary} and libtorch's libraries side by side (run ./build.ps1 Build). " +
+                    (OperatingSystem.IsLinux() ? $"On Linux, 'ldd {glue}' shows a missing system library. {LibStdCxxCompatibility.Problem(NativeSetup.BinFolder)} " : "") +
                     $"Cause: {ex.Message}", ex);
             }
             loaded = true;
         }
+    }
+
+    /// <summary>The address of a symbol libtorch's CPU library exports, or null when it exports none of that name.</summary>
+    public static nint? TryGetExport(string name)
+    {
+        EnsureLoaded();
+        return TorchCpu.Value != 0 && NativeLibrary.TryGetExport(TorchCpu.Value, name, out var address) ? address : null;
     }
 }
 

@@ -13,7 +13,7 @@ namespace PSCharRnn.Numerics;
 /// (two threads or one) against MKL's ~27 µs, and the output layer's products faster too (README, Performance).
 /// Each element of C is one fixed-order sum over k, whatever the thread count, so results are deterministic.
 /// </summary>
-public static unsafe class Avx512Gemm
+internal static unsafe class Avx512Gemm
 {
     private const int TileRows = 8, TileColumns = 32;
 
@@ -21,15 +21,6 @@ public static unsafe class Avx512Gemm
     // Measured here on two threads: [32, 256]·[256, 256] (2^21) 15.6 → 12.0 µs, the LSTM step's [32, 256]·[256, 1024]
     // 70 → 36 µs; [16, 256]·[256, 256] 7.8 → 7.4 µs and [32, 128]·[128, 128] 4.1 → 6.6 µs.
     private const long ParallelThreshold = 1L << 21;
-
-    /// <summary>Whether <see cref="Blas"/> sends single-precision products here: AVX-512 present, MKL not using it.</summary>
-    public static bool IsUsed { get; } = Avx512F.IsSupported && !IsIntel();
-
-    private static bool IsIntel()
-    {
-        var (_, ebx, ecx, edx) = X86Base.CpuId(0, 0);
-        return (ebx, edx, ecx) == (0x756E6547, 0x49656E69, 0x6C65746E);   // "GenuineIntel"
-    }
 
     /// <summary>
     /// C = alpha·A·op(B) + beta·C (C is not read when beta is 0). A is [m, k] with element (i, p) at

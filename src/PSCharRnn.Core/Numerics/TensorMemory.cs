@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace PSCharRnn.Numerics;
 
-/// <summary>The elements of a contiguous CPU tensor, for the loops that work on them directly (<see cref="Blas"/>).</summary>
+/// <summary>The elements of a contiguous CPU tensor, for the loops that work on them directly (<see cref="Gemm"/>).</summary>
 public static unsafe class TensorMemory
 {
     /// <summary>The address of the first element; valid while the tensor lives.</summary>
