@@ -32,7 +32,7 @@ Describe 'Recipes: named settings kept as data' {
                 'CellType' { $model.CellType }
                 'NumLayers' { $model.NumLayers }
                 'TieWeights' { $model.Description.TiedOutput }
-                { $_ -like '*Dropout' } { $model.$name }
+                { $_ -like '*Dropout' } { ([PSCharRnn.Model.DropoutRates]::Kinds | Where-Object Item1 -EQ $name).Item3.Invoke($model.Dropouts) }
                 'Optimizer' { $model.Optimizer.Kind }
                 'LearningRateSchedule' { $model.LastTraining.Schedule }
                 default { $model.LastTraining.$name }
@@ -97,8 +97,8 @@ Describe 'The means to generalize, through the cmdlets and the model file' {
         $model | Export-RnnModel -Path "$TestDrive/general.safetensors"
         $loaded = Import-RnnModel "$TestDrive/general.safetensors"
         $loaded.Description.EmbeddingSize | Should -Be 5
-        $loaded.InputDropout | Should -Be 0.1
-        $loaded.OutputDropout | Should -Be 0.3
+        $loaded.Dropouts.Input | Should -Be 0.1
+        $loaded.Dropouts.Output | Should -Be 0.3
         $loaded.Optimizer.Kind | Should -Be 'AdamW'
         $loaded.Optimizer.WeightDecay | Should -Be 0.01
         $loaded.Optimizer.StepCount | Should -Be $model.Optimizer.StepCount

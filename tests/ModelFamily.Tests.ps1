@@ -17,7 +17,7 @@ Describe 'GRU, LSTM and stacked layers from the same cmdlets' {
         $model = $corpus | New-RnnModel -CellType LSTM -NumLayers 2 -HiddenSize 16 -Dropout 0.2 -Seed 1 |
             Start-RnnTraining -Optimizer Adam -Epochs 2 @fast
         $model.NumLayers | Should -Be 2
-        $model.Dropout | Should -Be 0.2
+        $model.Dropouts.BetweenLayers | Should -Be 0.2
         $model.Optimizer.Kind | Should -Be 'Adam'
         $model.LastTraining.LearningRate | Should -Be 0.01
         $model.NamedParameters.Name | Should -Contain 'layers.1.W_hc'

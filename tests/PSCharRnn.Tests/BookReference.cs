@@ -5,7 +5,7 @@ namespace PSCharRnn.Tests;
 
 /// <summary>
 /// The book's literal formulations (sections 6.4, 6.7, 6.8, 6.9): one-hot inputs (times the embedding, when a model
-/// has one), one product per gate and step, plain autograd. The reference the fast layers and their hand-written backward passes are checked against.
+/// has one), each cell's literal step from its <see cref="CellDefinition"/>, one product per gate and step, plain autograd. The reference the fast layers and their hand-written backward passes are checked against.
 /// </summary>
 internal static class BookReference
 {
@@ -21,27 +21,8 @@ internal static class BookReference
             for (int l = 0; l < model.NumLayers; l++)
             {
                 Tensor P(string name) => model.GetParameter($"layers.{l}.{name}");
-                var h = hidden[l];
-                switch (model.CellType)
-                {
-                    case CellType.RNN:
-                        h = tanh(x.matmul(P("W_xh")) + h.matmul(P("W_hh")) + P("b_h"));
-                        break;
-                    case CellType.GRU:
-                        var z = sigmoid(x.matmul(P("W_xz")) + h.matmul(P("W_hz")) + P("b_z"));
-                        var r = sigmoid(x.matmul(P("W_xr")) + h.matmul(P("W_hr")) + P("b_r"));
-                        var candidate = tanh(x.matmul(P("W_xh")) + r * h.matmul(P("W_hh")) + P("b_h"));
-                        h = z * h + (1 - z) * candidate;
-                        break;
-                    case CellType.LSTM:
-                        var i = sigmoid(x.matmul(P("W_xi")) + h.matmul(P("W_hi")) + P("b_i"));
-                        var f = sigmoid(x.matmul(P("W_xf")) + h.matmul(P("W_hf")) + P("b_f"));
-                        var o = sigmoid(x.matmul(P("W_xo")) + h.matmul(P("W_ho")) + P("b_o"));
-                        var c = tanh(x.matmul(P("W_xc")) + h.matmul(P("W_hc")) + P("b_c"));
-                        cells![l] = f * cells[l] + i * c;
-                        h = o * cells[l].tanh();
-                        break;
-                }
+                var (h, c) = CellDefinition.Of(model.CellType).BookStep(x, hidden[l], cells?[l], P);
+                if (cells is not null) cells[l] = c!;
                 hidden[l] = h;
                 x = h;
             }

@@ -161,7 +161,7 @@ public class GradientTests
     {
         using var scope = NewDisposeScope();
         using var model = Tiny.Model(vocabulary: 5, hidden: 16, seed: 3, scale: 30, cell: CellType.LSTM, layers: 2);
-        model.Dropout = 0.5;
+        model.Dropouts = new DropoutRates { BetweenLayers = 0.5 };
         var inputs = tensor(Inputs);
         using var _ = no_grad();
         var (plain, _) = model.Forward(inputs, model.InitialState(2));
@@ -187,7 +187,7 @@ public class GradientTests
         var (plain, _) = model.Forward(inputs, model.InitialState(2));
         foreach (var (input, output, recurrent) in new[] { (0.5, 0.0, 0.0), (0.0, 0.5, 0.0), (0.0, 0.0, 0.5) })
         {
-            (model.InputDropout, model.OutputDropout, model.RecurrentDropout) = (input, output, recurrent);
+            model.Dropouts = new DropoutRates { Input = input, Output = output, Recurrent = recurrent };
             Assert.True(model.DropsOut);
             var (unchanged, _) = model.Forward(inputs, model.InitialState(2));
             Assert.True(unchanged.allclose(plain, rtol: 0, atol: 0));                               // no generator: no dropout

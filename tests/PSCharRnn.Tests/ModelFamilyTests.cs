@@ -16,7 +16,7 @@ public class ModelFamilyTests
     private static readonly string Repetitive = string.Concat(Enumerable.Repeat("abcdefgh ", 120));
 
     private static RnnModel NewModel(CellType cell, int layers = 1, int hidden = 32, long seed = 3, double dropout = 0) =>
-        new ModelSettings { Cell = cell, HiddenSize = hidden, NumLayers = layers, Dropout = dropout }.Create(Tiny.Corpus(Repetitive).Vocabulary, seed, CPU);
+        new ModelSettings { Cell = cell, HiddenSize = hidden, NumLayers = layers, Dropouts = new DropoutRates { BetweenLayers = dropout } }.Create(Tiny.Corpus(Repetitive).Vocabulary, seed, CPU);
 
     [Theory]
     [InlineData(CellType.GRU, 1)]
@@ -114,7 +114,7 @@ public class ModelFamilyTests
         using var model = ModelFile.Load(Path.Combine(folder, "tiny-gru.format2.bin"));
         var root = expected.RootElement;
         Assert.Equal((CellType.GRU, 2, 0, false), (model.CellType, model.NumLayers, model.Description.EmbeddingSize, model.Description.TiedOutput));
-        Assert.Equal((0.2, 0.0, 0.0), (model.Dropout, model.InputDropout, model.OutputDropout));
+        Assert.Equal(new DropoutRates { BetweenLayers = 0.2 }, model.Dropouts);
         Assert.Equal(root.GetProperty("Prediction").GetString(), Predictor.Predict(model, root.GetProperty("Prefix").GetString()!, root.GetProperty("Length").GetInt32()));
         Assert.Equal(root.GetProperty("Perplexities").EnumerateArray().Select(p => double.Parse(p.GetString()!, CultureInfo.InvariantCulture)),
             model.History.Select(r => r.Perplexity));
@@ -139,6 +139,6 @@ public class ModelFamilyTests
         Assert.Equal("NumLayersMismatch", Assert.Throws<PSCharRnnException>(() => ModelSettings.CheckStructure(model, null, 1)).ErrorId);
         ModelSettings.CheckStructure(model, CellType.GRU, 2);
         Assert.Equal("NumLayersOutOfRange", Assert.Throws<PSCharRnnException>(() => new ModelDescription(CellType.RNN, 4, 4, 0)).ErrorId);
-        Assert.Equal("DropoutOutOfRange", Assert.Throws<PSCharRnnException>(() => model.Dropout = 1).ErrorId);
+        Assert.Equal("DropoutOutOfRange", Assert.Throws<PSCharRnnException>(() => model.Dropouts with { Input = 1 }).ErrorId);
     }
 }

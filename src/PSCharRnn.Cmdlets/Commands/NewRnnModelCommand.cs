@@ -43,31 +43,31 @@ public sealed class NewRnnModelCommand : PSCharRnnCmdlet
     /// <summary>Stacked recurrent layers (section 6.9); each reads the hidden states of the one below.</summary>
     [Parameter]
     [ValidateRange(1, ModelDescription.MaxLayers)]
-    public int NumLayers { get; set; } = 1;
+    public int NumLayers { get; set; } = ModelDescription.DefaultLayers;
 
     /// <summary>Probability of zeroing a unit between stacked layers while training (0: none); prediction never drops.</summary>
     [Parameter]
-    [ValidateNumber(0.0, 0.99)]
+    [ValidateNumber(0.0, DropoutRates.Max)]
     public double Dropout { get; set; }
 
     /// <summary>Probability of zeroing a unit of each character's input vector while training, one mask per sequence (0: none).</summary>
     [Parameter]
-    [ValidateNumber(0.0, 0.99)]
+    [ValidateNumber(0.0, DropoutRates.Max)]
     public double InputDropout { get; set; }
 
     /// <summary>Probability of zeroing a unit of the top layer's states before the output layer while training, one mask per sequence (0: none).</summary>
     [Parameter]
-    [ValidateNumber(0.0, 0.99)]
+    [ValidateNumber(0.0, DropoutRates.Max)]
     public double OutputDropout { get; set; }
 
     /// <summary>Probability of zeroing each recurrent weight (W_h*) for a minibatch while training: AWD-LSTM's weight drop (0: none).</summary>
     [Parameter]
-    [ValidateNumber(0.0, 0.99)]
+    [ValidateNumber(0.0, DropoutRates.Max)]
     public double RecurrentDropout { get; set; }
 
     /// <summary>Probability of blanking a character's whole input vector at a position while training, so the model learns to predict from less context (0: none).</summary>
     [Parameter]
-    [ValidateNumber(0.0, 0.99)]
+    [ValidateNumber(0.0, DropoutRates.Max)]
     public double CharacterDropout { get; set; }
 
     /// <summary>Seed for the initial weights; the same seed gives the same model.</summary>
@@ -89,8 +89,7 @@ public sealed class NewRnnModelCommand : PSCharRnnCmdlet
         var settings = new ModelSettings
         {
             Cell = CellType, HiddenSize = HiddenSize, NumLayers = NumLayers, EmbeddingSize = EmbeddingSize, TieWeights = TieWeights,
-            Dropout = Dropout, InputDropout = InputDropout, OutputDropout = OutputDropout, RecurrentDropout = RecurrentDropout,
-            CharacterDropout = CharacterDropout,
+            Dropouts = DropoutRates.None.With(Dropout, InputDropout, OutputDropout, RecurrentDropout, CharacterDropout),
         };
         if (ModelSettings.IneffectiveDropout(NumLayers, Dropout) is { } warning) WriteWarning(warning);
         var model = settings.Create(vocabulary, Seed, DeviceArgument.Parse(Device));

@@ -68,27 +68,27 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
 
     /// <summary>Probability of zeroing a unit between stacked layers while training (a new model's default is 0; a model input keeps its own unless given).</summary>
     [Parameter]
-    [ValidateNumber(0.0, 0.99)]
+    [ValidateNumber(0.0, DropoutRates.Max)]
     public double? Dropout { get; set; }
 
     /// <summary>Probability of zeroing a unit of each character's input vector while training, one mask per sequence (a new model's default is 0; a model input keeps its own unless given).</summary>
     [Parameter]
-    [ValidateNumber(0.0, 0.99)]
+    [ValidateNumber(0.0, DropoutRates.Max)]
     public double? InputDropout { get; set; }
 
     /// <summary>Probability of zeroing a unit of the top layer's states before the output layer while training, one mask per sequence (a new model's default is 0; a model input keeps its own unless given).</summary>
     [Parameter]
-    [ValidateNumber(0.0, 0.99)]
+    [ValidateNumber(0.0, DropoutRates.Max)]
     public double? OutputDropout { get; set; }
 
     /// <summary>Probability of zeroing each recurrent weight (W_h*) for a minibatch while training, AWD-LSTM's weight drop (a new model's default is 0; a model input keeps its own unless given).</summary>
     [Parameter]
-    [ValidateNumber(0.0, 0.99)]
+    [ValidateNumber(0.0, DropoutRates.Max)]
     public double? RecurrentDropout { get; set; }
 
     /// <summary>Probability of blanking a character's whole input vector at a position while training, so the model learns to predict from less context (a new model's default is 0; a model input keeps its own unless given).</summary>
     [Parameter]
-    [ValidateNumber(0.0, 0.99)]
+    [ValidateNumber(0.0, DropoutRates.Max)]
     public double? CharacterDropout { get; set; }
 
     /// <summary>SGD (the book's, default), Adam (torch.optim.Adam, as the chapter's concise versions) or AdamW (torch.optim.AdamW, Adam with decoupled weight decay).</summary>
@@ -97,37 +97,37 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
 
     /// <summary>Passes over the corpus.</summary>
     [Parameter]
-    [ValidateRange(1, 1_000_000)]
+    [ValidateRange(1, TrainingOptions.MaxEpochs)]
     public int Epochs { get; set; } = TrainingOptions.Book.Epochs;
 
     /// <summary>Characters per sequence (time steps of truncated backpropagation).</summary>
     [Parameter]
-    [ValidateRange(1, 10_000)]
+    [ValidateRange(1, TrainingOptions.MaxNumSteps)]
     public int NumSteps { get; set; } = TrainingOptions.Book.NumSteps;
 
     /// <summary>Sequences per minibatch.</summary>
     [Parameter]
-    [ValidateRange(1, 100_000)]
+    [ValidateRange(1, TrainingOptions.MaxBatchSize)]
     public int BatchSize { get; set; } = TrainingOptions.Book.BatchSize;
 
     /// <summary>Step size: by default 100 for SGD (the book's, with the mean loss and clipping at 0.01) and 0.01 for Adam. At most 1e30, what float32 training can take.</summary>
     [Parameter]
-    [ValidateNumber(1e-30, 1e30)]
+    [ValidateNumber(TrainingOptions.MinRate, TrainingOptions.MaxRate)]
     public double? LearningRate { get; set; }
 
     /// <summary>Largest global L2 norm of the gradients (applies to both optimizers).</summary>
     [Parameter]
-    [ValidateNumber(1e-30, 1e30)]
+    [ValidateNumber(TrainingOptions.MinRate, TrainingOptions.MaxRate)]
     public double ClipTheta { get; set; } = TrainingOptions.Book.ClipTheta;
 
     /// <summary>Weight decay: AdamW's decoupled decay per step, or an L2 term in the gradient for SGD and Adam (0: none, the book's).</summary>
     [Parameter]
-    [ValidateNumber(0.0, 1e6)]
+    [ValidateNumber(0.0, TrainingOptions.MaxWeightDecay)]
     public double WeightDecay { get; set; } = TrainingOptions.Book.WeightDecay;
 
     /// <summary>Label smoothing ε: the loss's target is (1 − ε)·one-hot + ε/V, so no character's probability is driven to zero (0: none, the book's). Perplexities stay plain cross-entropy.</summary>
     [Parameter]
-    [ValidateNumber(0.0, 0.99)]
+    [ValidateNumber(0.0, TrainingOptions.MaxLabelSmoothing)]
     public double LabelSmoothing { get; set; } = TrainingOptions.Book.LabelSmoothing;
 
     /// <summary>Constant (the book's) or Cosine: torch.optim.lr_scheduler.CosineAnnealingLR from -LearningRate down to a tenth of it over this run's -Epochs. A resumed model continues the schedule it began unless you state another.</summary>
@@ -140,12 +140,12 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
 
     /// <summary>Report perplexity and samples every N epochs (0: never).</summary>
     [Parameter]
-    [ValidateRange(0, 1_000_000)]
+    [ValidateRange(0, TrainingOptions.MaxEpochs)]
     public int ReportEvery { get; set; } = TrainingOptions.Book.ReportEvery;
 
     /// <summary>Characters each report sample appends to its prefix.</summary>
     [Parameter]
-    [ValidateRange(0, 10_000)]
+    [ValidateRange(0, TrainingOptions.MaxSampleLength)]
     public int SampleLength { get; set; } = TrainingOptions.Book.SampleLength;
 
     /// <summary>Prefixes for the report samples (the book's 分开 and 不分开).</summary>
@@ -160,7 +160,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
 
     /// <summary>libtorch threads (default: one per core). libtorch has one thread pool per process: the last value set applies to every runspace of the process.</summary>
     [Parameter]
-    [ValidateRange(1, 1024)]
+    [ValidateRange(1, TrainingOptions.MaxThreadCount)]
     public int? ThreadCount { get; set; }
 
     /// <summary>Where a new model's tensors live; only 'cpu' is available.</summary>
@@ -176,7 +176,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
 
     /// <summary>Hold out the end of the corpus text (this fraction of its characters, at most 0.5) and report its perplexity every epoch.</summary>
     [Parameter]
-    [ValidateNumber(0.0001, 0.5)]
+    [ValidateNumber(TrainingOptions.MinValidationFraction, TrainingOptions.MaxValidationFraction)]
     public double? ValidationFraction { get; set; }
 
     /// <summary>A separate text whose perplexity is reported every epoch; its characters must be in the model's vocabulary.</summary>
@@ -191,12 +191,12 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
 
     /// <summary>Stop (normally) when the validation perplexity has not improved for this many epochs; the last history record says why.</summary>
     [Parameter]
-    [ValidateRange(1, 1_000_000)]
+    [ValidateRange(1, TrainingOptions.MaxEpochs)]
     public int? Patience { get; set; }
 
     /// <summary>Epochs between checkpoints.</summary>
     [Parameter]
-    [ValidateRange(1, 1_000_000)]
+    [ValidateRange(1, TrainingOptions.MaxEpochs)]
     public int CheckpointEvery { get; set; } = 10;
 
     // A model's structure is fixed: a recipe's structure settings apply to new models only.
@@ -225,13 +225,9 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
             if (!isNew)
             {
                 ModelSettings.CheckStructure(model, CellType, NumLayers);
-                if (Dropout is double dropout) model.Dropout = dropout;
-                if (InputDropout is double input) model.InputDropout = input;
-                if (OutputDropout is double output) model.OutputDropout = output;
-                if (RecurrentDropout is double recurrent) model.RecurrentDropout = recurrent;
-                if (CharacterDropout is double characters) model.CharacterDropout = characters;
+                model.Dropouts = StatedDropouts(model.Dropouts);
             }
-            if (Dropout is not null && ModelSettings.IneffectiveDropout(model.NumLayers, model.Dropout) is { } warning) WriteWarning(warning);
+            if (Dropout is not null && ModelSettings.IneffectiveDropout(model.NumLayers, model.Dropouts.BetweenLayers) is { } warning) WriteWarning(warning);
             var options = Options(model, corpus);
             if (!ShouldProcess($"{model} ({corpus})", Describe(options)))
             {
@@ -249,6 +245,9 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         WriteObject(model);
     });
 
+    // The dropout rates stated (or set by the recipe) in place of these; the rest kept.
+    private DropoutRates StatedDropouts(DropoutRates rates) => rates.With(Dropout, InputDropout, OutputDropout, RecurrentDropout, CharacterDropout);
+
     private RnnModel NewModel()
     {
         // What the user left out keeps ModelSettings' defaults, the ones New-RnnModel uses.
@@ -256,8 +255,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
         var settings = defaults with
         {
             Cell = CellType ?? defaults.Cell, HiddenSize = HiddenSize, NumLayers = NumLayers ?? defaults.NumLayers, EmbeddingSize = EmbeddingSize, TieWeights = TieWeights,
-            Dropout = Dropout ?? defaults.Dropout, InputDropout = InputDropout ?? defaults.InputDropout, OutputDropout = OutputDropout ?? defaults.OutputDropout,
-            RecurrentDropout = RecurrentDropout ?? defaults.RecurrentDropout, CharacterDropout = CharacterDropout ?? defaults.CharacterDropout,
+            Dropouts = StatedDropouts(defaults.Dropouts),
         };
         var model = settings.Create(Corpus.Vocabulary, Seed, DeviceArgument.Parse(Device));
         model.Corpus = Corpus;

@@ -23,11 +23,12 @@ public sealed record ModelDescription
     public const int MaxLayers = 64;
     public const int MaxHiddenSize = 8192;
     public const int DefaultHiddenSize = 256;
+    public const int DefaultLayers = 1;
 
     /// <summary>The name of the embedding's parameter.</summary>
     public const string EmbeddingName = "embedding";
 
-    public ModelDescription(CellType cell, int vocabularySize, int hiddenSize, int numLayers = 1, int embeddingSize = 0, bool tiedOutput = false)
+    public ModelDescription(CellType cell, int vocabularySize, int hiddenSize, int numLayers = DefaultLayers, int embeddingSize = 0, bool tiedOutput = false)
     {
         if (!Enum.IsDefined(cell))
             throw new PSCharRnnException("CellTypeUnknown", ErrorKind.InvalidArgument, cell, $"'{cell}' is not a cell type; use RNN, GRU or LSTM.");
@@ -62,15 +63,10 @@ public sealed record ModelDescription
     public ModelDescription WithVocabularySize(int vocabularySize) => new(Cell, vocabularySize, HiddenSize, NumLayers, EmbeddingSize, TiedOutput);
 
     /// <summary>The gate letters of the book's parameter names, in the order of its get_params.</summary>
-    public IReadOnlyList<string> Gates => Cell switch
-    {
-        CellType.GRU => new[] { "z", "r", "h" },
-        CellType.LSTM => new[] { "i", "f", "o", "c" },
-        _ => new[] { "h" },
-    };
+    public IReadOnlyList<string> Gates => CellDefinition.Of(Cell).Gates;
 
     /// <summary>Whether the state carries a memory cell C beside H (the LSTM).</summary>
-    public bool HasMemoryCell => Cell == CellType.LSTM;
+    public bool HasMemoryCell => CellDefinition.Of(Cell).HasMemoryCell;
 
     public static string LayerPrefix(int layer) => $"layers.{layer}.";
 

@@ -8,23 +8,19 @@ public sealed record ModelSettings
 {
     public CellType Cell { get; init; } = CellType.RNN;
     public int HiddenSize { get; init; } = ModelDescription.DefaultHiddenSize;
-    public int NumLayers { get; init; } = 1;
+    public int NumLayers { get; init; } = ModelDescription.DefaultLayers;
 
     /// <summary>Units of a character embedding; 0: none (the book's one-hot input).</summary>
     public int EmbeddingSize { get; init; }
 
     /// <summary>Whether the output layer reuses the embedding's weights (it needs EmbeddingSize = HiddenSize).</summary>
     public bool TieWeights { get; init; }
-    public double Dropout { get; init; }
-    public double InputDropout { get; init; }
-    public double OutputDropout { get; init; }
-    public double RecurrentDropout { get; init; }
-    public double CharacterDropout { get; init; }
+    public DropoutRates Dropouts { get; init; } = DropoutRates.None;
 
     public RnnModel Create(Vocabulary vocabulary, long? seed, Device device) =>
         new(vocabulary, new ModelDescription(Cell, vocabulary.Count, HiddenSize, NumLayers, EmbeddingSize, TieWeights), seed, device)
         {
-            Dropout = Dropout, InputDropout = InputDropout, OutputDropout = OutputDropout, RecurrentDropout = RecurrentDropout, CharacterDropout = CharacterDropout,
+            Dropouts = Dropouts,
         };
 
     /// <summary>A warning when <paramref name="dropout"/> would be stored but do nothing: it applies between stacked layers only.</summary>

@@ -55,18 +55,8 @@ public sealed class RecurrentLayer
             projected = bias.addmm(input.reshape(steps * batch, -1), inputWeights).view(steps, batch, -1);
         var hiddenWeights = Join(HiddenWeights);
         if (dropout is not null) hiddenWeights = dropout.HiddenWeights(hiddenWeights);
-        switch (Cell)
-        {
-            case CellType.LSTM:
-                var (states, lastCell) = LstmRecurrence.Run(projected, hiddenWeights, hidden, cell!);
-                return (states, states[steps - 1], lastCell);
-            case CellType.GRU:
-                var gru = GruRecurrence.States(projected, hiddenWeights, hidden);
-                return (gru, gru[steps - 1], null);
-            default:
-                var rnn = RnnRecurrence.States(projected, hiddenWeights, hidden);
-                return (rnn, rnn[steps - 1], null);
-        }
+        var (states, lastCell) = CellDefinition.Of(Cell).Run(projected, hiddenWeights, hidden, cell);
+        return (states, states[steps - 1], lastCell);
     }
 
     // The gates' weights side by side, so that each step makes one product for all gates.

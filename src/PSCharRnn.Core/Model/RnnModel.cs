@@ -17,7 +17,6 @@ public sealed record NamedParameter(string Name, Parameter Value);
 public sealed class RnnModel : IDisposable
 {
     private readonly List<NamedParameter> named;
-    private double dropout, inputDropout, outputDropout, recurrentDropout, characterDropout;
 
     /// <summary>Weights ~ N(0, 0.01), biases 0, as the book's get_params (an embedding as its description says).</summary>
     public RnnModel(Vocabulary vocabulary, ModelDescription description, long? seed = null, Device? device = null, ScalarType dtype = ScalarType.Float32)
@@ -75,50 +74,17 @@ public sealed class RnnModel : IDisposable
     public int VocabularySize => Vocabulary.Count;
     public Device Device { get; }
 
-    /// <summary>The probability of zeroing a unit between stacked layers while training (0: none).</summary>
-    public double Dropout
+    /// <summary>What training drops out of this model (nothing at inference).</summary>
+    public DropoutRates Dropouts
     {
-        get => dropout;
-        set => dropout = Probability(value);
+        get => dropouts;
+        set => dropouts = value ?? throw new ArgumentNullException(nameof(value));
     }
 
-    /// <summary>The probability of zeroing a unit of a character's input vector (its embedding, or its row of layer 0's W_x*) while training.</summary>
-    public double InputDropout
-    {
-        get => inputDropout;
-        set => inputDropout = Probability(value);
-    }
-
-    /// <summary>The probability of zeroing a unit of the top layer's states before the output layer reads them while training.</summary>
-    public double OutputDropout
-    {
-        get => outputDropout;
-        set => outputDropout = Probability(value);
-    }
-
-    /// <summary>The probability of zeroing each recurrent weight (W_h*) for a minibatch while training: AWD-LSTM's weight drop (DropConnect).</summary>
-    public double RecurrentDropout
-    {
-        get => recurrentDropout;
-        set => recurrentDropout = Probability(value);
-    }
-
-    /// <summary>
-    /// The probability of blanking a character's whole input vector at a position while training, so the model learns to
-    /// predict from less context (blank noising, Xie et al. 2017, the network's analogue of an n-gram's back-off).
-    /// </summary>
-    public double CharacterDropout
-    {
-        get => characterDropout;
-        set => characterDropout = Probability(value);
-    }
+    private DropoutRates dropouts = DropoutRates.None;
 
     /// <summary>Whether training draws any dropout mask for this model.</summary>
-    public bool DropsOut => InputDropout > 0 || OutputDropout > 0 || RecurrentDropout > 0 || CharacterDropout > 0 || (Dropout > 0 && NumLayers > 1);
-
-    private static double Probability(double value) => value is >= 0 and < 1
-        ? value
-        : throw new PSCharRnnException("DropoutOutOfRange", ErrorKind.InvalidArgument, value, $"Dropout is a probability in [0, 1), not {value}.");
+    public bool DropsOut => Dropouts.AppliesTo(NumLayers);
 
     /// <summary>The character embedding [V, E], or null when characters enter as one-hot vectors (the book's).</summary>
     public Parameter? Embedding { get; }
@@ -196,9 +162,9 @@ public sealed class RnnModel : IDisposable
     {
         Tensor PerStep(Tensor x, double p) => generator is null || p == 0 ? x : Dropped(x, empty_like(x), p, generator);
         Tensor PerSequence(Tensor x, double p) => generator is null || p == 0 ? x : Dropped(x, empty(1, x.shape[1], x.shape[2], x.dtype, x.device), p, generator);
-        Tensor Weights(Tensor w) => generator is null || RecurrentDropout == 0 ? w : Dropped(w, empty_like(w), RecurrentDropout, generator);
-        Tensor Characters(Tensor x) => generator is null || CharacterDropout == 0 ? x : Dropped(x, empty(x.shape[0], x.shape[1], 1, x.dtype, x.device), CharacterDropout, generator);
-        Tensor Input(Tensor x) => PerSequence(Characters(x), InputDropout);
+        Tensor Weights(Tensor w) => generator is null || Dropouts.Recurrent == 0 ? w : Dropped(w, empty_like(w), Dropouts.Recurrent, generator);
+        Tensor Characters(Tensor x) => generator is null || Dropouts.Character == 0 ? x : Dropped(x, empty(x.shape[0], x.shape[1], 1, x.dtype, x.device), Dropouts.Character, generator);
+        Tensor Input(Tensor x) => PerSequence(Characters(x), Dropouts.Input);
         var x = Embedding is null ? inputs : Input(Embedding.index_select(0, inputs.reshape(-1)).view(inputs.shape[0], inputs.shape[1], -1));
         var hidden = new Tensor[NumLayers];
         var cells = Description.HasMemoryCell ? new Tensor[NumLayers] : null;
@@ -208,7 +174,7 @@ public sealed class RnnModel : IDisposable
             var (outputs, lastHidden, lastCell) = Layers[l].Forward(x, state.Hidden[l], state.Cells?[l], dropout);
             hidden[l] = lastHidden;
             if (cells is not null) cells[l] = lastCell!;
-            x = l < NumLayers - 1 ? PerStep(outputs, Dropout) : PerSequence(outputs, OutputDropout);
+            x = l < NumLayers - 1 ? PerStep(outputs, Dropouts.BetweenLayers) : PerSequence(outputs, Dropouts.Output);
         }
         return (x.reshape(-1, HiddenSize), new RecurrentState(hidden, cells));
     }

@@ -6,6 +6,19 @@ public sealed record TrainingOptions
     /// <summary>The book's settings: what a new model trains with when nothing else is said.</summary>
     public static readonly TrainingOptions Book = new();
 
+    // The ranges the settings take, read by Start-RnnTraining's validation.
+    public const int MaxEpochs = 1_000_000;
+    public const int MaxNumSteps = 10_000;
+    public const int MaxBatchSize = 100_000;
+    public const int MaxSampleLength = 10_000;
+    public const int MaxThreadCount = 1024;
+    public const double MaxWeightDecay = 1e6;
+    public const double MaxLabelSmoothing = 0.99;
+    public const double MinValidationFraction = 0.0001, MaxValidationFraction = 0.5;
+
+    /// <summary>Learning rates and clipping thresholds: float32 cannot take a rate much above this range.</summary>
+    public const double MinRate = 1e-30, MaxRate = 1e30;
+
     /// <summary>The recipe the settings came from (Start-RnnTraining -Recipe), if any.</summary>
     public string? Recipe { get; init; }
 

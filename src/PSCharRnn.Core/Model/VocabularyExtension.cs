@@ -39,11 +39,7 @@ public static class VocabularyExtension
         }
         var extended = new RnnModel(vocabulary, description, tensors)
         {
-            Dropout = model.Dropout,
-            InputDropout = model.InputDropout,
-            OutputDropout = model.OutputDropout,
-            RecurrentDropout = model.RecurrentDropout,
-            CharacterDropout = model.CharacterDropout,
+            Dropouts = model.Dropouts,
             LastTraining = model.LastTraining,
             Corpus = model.Corpus,
         };

@@ -61,17 +61,13 @@ public static class ModelFile
             ["num_layers"] = d.NumLayers.ToString(CultureInfo.InvariantCulture),
             ["embedding_size"] = d.EmbeddingSize.ToString(CultureInfo.InvariantCulture),
             ["tied_output"] = d.TiedOutput ? "true" : "false",
-            ["dropout"] = model.Dropout.ToString("R", CultureInfo.InvariantCulture),
-            ["input_dropout"] = model.InputDropout.ToString("R", CultureInfo.InvariantCulture),
-            ["output_dropout"] = model.OutputDropout.ToString("R", CultureInfo.InvariantCulture),
-            ["recurrent_dropout"] = model.RecurrentDropout.ToString("R", CultureInfo.InvariantCulture),
-            ["character_dropout"] = model.CharacterDropout.ToString("R", CultureInfo.InvariantCulture),
             ["vocabulary"] = JsonSerializer.Serialize(model.Vocabulary.ToArray(), Json),
             ["epochs_trained"] = model.EpochsTrained.ToString(CultureInfo.InvariantCulture),
             ["training"] = JsonSerializer.Serialize(model.LastTraining, Json),
             ["history"] = JsonSerializer.Serialize(model.History, Json),
             ["optimizer"] = JsonSerializer.Serialize(model.Optimizer is { } o ? new OptimizerMetadata(o.Kind, o.LearningRate, o.StepCount, o.WeightDecay) : null, Json),
         };
+        foreach (var kind in DropoutRates.Kinds) metadata[kind.FileKey] = kind.Get(model.Dropouts).ToString("R", CultureInfo.InvariantCulture);
         AtomicFile.Write(path, WriteFailedId, stream => SafetensorsFile.Write(stream, tensors, metadata, cancel));
         model.Path = Path.GetFullPath(path);
     }
@@ -129,8 +125,7 @@ public static class ModelFile
                 throw new InvalidDataException("the vocabulary is not sorted and distinct");
             var history = JsonSerializer.Deserialize<List<EpochRecord>>(metadata["history"], Json) ?? new();
             var training = JsonSerializer.Deserialize<TrainingOptions>(metadata["training"], Json);
-            // Version 3 added these; older files had none of them.
-            double Since3(string key) => version < 3 ? 0 : double.Parse(metadata[key], CultureInfo.InvariantCulture);
+            // Version 3 added these; older files had neither.
             int embedding = version < 3 ? 0 : int.Parse(metadata["embedding_size"], CultureInfo.InvariantCulture);
             bool tied = version >= 3 && bool.Parse(metadata["tied_output"]);
             var description = new ModelDescription(cell, vocabulary.Count, hidden, layers, embedding, tied);
@@ -144,11 +139,9 @@ public static class ModelFile
             {
                 Path = System.IO.Path.GetFullPath(path),
                 LastTraining = training,
-                Dropout = version == 1 ? 0 : double.Parse(metadata["dropout"], CultureInfo.InvariantCulture),
-                InputDropout = Since3("input_dropout"),
-                OutputDropout = Since3("output_dropout"),
-                RecurrentDropout = Since3("recurrent_dropout"),
-                CharacterDropout = Since3("character_dropout"),
+                // Version 1 had no dropout, version 2 only between layers; version 3 has every rate.
+                Dropouts = DropoutRates.Kinds.Aggregate(DropoutRates.None, (rates, kind) => version >= 3 || metadata.ContainsKey(kind.FileKey)
+                    ? kind.With(rates, double.Parse(metadata[kind.FileKey], CultureInfo.InvariantCulture)) : rates),
             };
             try
             {
