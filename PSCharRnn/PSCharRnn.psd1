@@ -7,6 +7,7 @@
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('PSCharRnn.Format.ps1xml')
+    TypesToProcess       = @('PSCharRnn.Types.ps1xml')
     CmdletsToExport      = @(
         'Import-LyricsCorpus'
         'New-RnnModel'

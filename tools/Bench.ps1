@@ -17,6 +17,8 @@ param(
 $ErrorActionPreference = 'Stop'
 $PSStyle.OutputRendering = 'PlainText'
 Import-Module $ModulePath
+# The script names TorchSharp types itself, before any cmdlet has needed libtorch.
+[PSCharRnn.Native.TorchRuntime]::EnsureLoaded()
 $rnnEpochs = if ($Quick) { 10 } else { 250 }
 $gatedEpochs = if ($Quick) { 10 } else { 160 }
 

@@ -41,6 +41,20 @@ public static class ModelFile
     /// <summary>Writes the model atomically; <paramref name="cancel"/> (Ctrl+C) stops it with the earlier file left as it was.</summary>
     public static void Save(RnnModel model, string path, CancellationToken cancel = default)
     {
+        AtomicFile.Write(path, WriteFailedId, stream => Write(model, stream, cancel));
+        model.Path = Path.GetFullPath(path);
+    }
+
+    /// <summary>The bytes of the model's file, for a copy that crosses a process (a job, a remote session, Export-Clixml).</summary>
+    public static byte[] ToBytes(RnnModel model)
+    {
+        using var stream = new MemoryStream();
+        Write(model, stream, CancellationToken.None);
+        return stream.ToArray();
+    }
+
+    private static void Write(RnnModel model, Stream stream, CancellationToken cancel)
+    {
         SafetensorsFile.Entry Entry(string name, Tensor value)
         {
             cancel.ThrowIfCancellationRequested();
@@ -68,8 +82,7 @@ public static class ModelFile
             ["optimizer"] = JsonSerializer.Serialize(model.Optimizer is { } o ? new OptimizerMetadata(o.Kind, o.LearningRate, o.StepCount, o.WeightDecay) : null, Json),
         };
         foreach (var kind in DropoutRates.Kinds) metadata[kind.FileKey] = kind.Get(model.Dropouts).ToString("R", CultureInfo.InvariantCulture);
-        AtomicFile.Write(path, WriteFailedId, stream => SafetensorsFile.Write(stream, tensors, metadata, cancel));
-        model.Path = Path.GetFullPath(path);
+        SafetensorsFile.Write(stream, tensors, metadata, cancel);
     }
 
     /// <summary>Reads a model; <paramref name="cancel"/> (Ctrl+C) stops a long read.</summary>
@@ -77,15 +90,10 @@ public static class ModelFile
     {
         if (!File.Exists(path))
             throw new PSCharRnnException("ModelFileNotFound", ErrorKind.ObjectNotFound, path, $"Cannot find the model file '{path}'.");
-        IReadOnlyDictionary<string, string> metadata;
-        IReadOnlyDictionary<string, SafetensorsFile.Entry> tensors;
+        byte[] bytes;
         try
         {
-            (metadata, tensors) = SafetensorsFile.Read(SlicedFile.ReadAllBytes(path, cancel), cancel);
-        }
-        catch (InvalidDataException ex)
-        {
-            throw Corrupt(path, ex.Message, ex);
+            bytes = SlicedFile.ReadAllBytes(path, cancel);
         }
         catch (UnauthorizedAccessException ex)
         {
@@ -95,6 +103,24 @@ public static class ModelFile
         catch (IOException ex)
         {
             throw new PSCharRnnException("ModelFileUnreadable", ErrorKind.ReadError, path, $"Cannot read the model file '{path}': {ex.Message}", ex);
+        }
+        var model = FromBytes(bytes, path, cancel);
+        model.Path = Path.GetFullPath(path);
+        return model;
+    }
+
+    /// <summary>A model from the bytes of its file; <paramref name="path"/> names where they came from in errors.</summary>
+    public static RnnModel FromBytes(byte[] bytes, string path, CancellationToken cancel = default)
+    {
+        IReadOnlyDictionary<string, string> metadata;
+        IReadOnlyDictionary<string, SafetensorsFile.Entry> tensors;
+        try
+        {
+            (metadata, tensors) = SafetensorsFile.Read(bytes, cancel);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw Corrupt(path, ex.Message, ex);
         }
         // A NaN or infinite weight loads silently and then writes blanks or nonsense; this module never saves one
         // (a diverged epoch is rolled back first), so such a file was damaged or made elsewhere.
@@ -137,7 +163,6 @@ public static class ModelFile
             Tensor Make(string name) => tensor(tensors[name].Data, tensors[name].Shape);
             var model = new RnnModel(vocabulary, description, description.Parameters.ToDictionary(p => p.Name, p => Make(StoredName(p.Name))))
             {
-                Path = System.IO.Path.GetFullPath(path),
                 LastTraining = training,
                 // Version 1 had no dropout, version 2 only between layers; version 3 has every rate.
                 Dropouts = DropoutRates.Kinds.Aggregate(DropoutRates.None, (rates, kind) => version >= 3 || metadata.ContainsKey(kind.FileKey)
