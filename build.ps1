@@ -37,6 +37,15 @@ $PesterVersion = '5.7.1'
 
 if ($DataPath) { $env:PSCHARRNN_DATA = (Resolve-Path $DataPath).Path }
 
+# The tests, Demo and Bench read the book's archive from $env:PSCHARRNN_DATA. Without one, the module's own
+# download-and-verify code fetches it into the per-user folder once, and that folder is used.
+function Initialize-Data {
+    if ($env:PSCHARRNN_DATA) { return }
+    $folder = Invoke-Tool dotnet "$PSHOME/pwsh.dll", '-NoProfile', '-NonInteractive', '-Command',
+        "Import-Module '$Root/PSCharRnn.psd1'; `$null = Import-LyricsCorpus; Split-Path ([PSCharRnn.Corpus.BookCorpus]::Find())"
+    $env:PSCHARRNN_DATA = @($folder)[-1]
+}
+
 function Invoke-Tool([string] $Name, [string[]] $Arguments) {
     & $Name @Arguments
     if ($LASTEXITCODE -ne 0) { throw "$Name $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
@@ -77,6 +86,7 @@ function Invoke-Pwsh([string] $Script) {
 
 function Invoke-Test {
     Invoke-Build
+    Initialize-Data
     New-Item -ItemType Directory -Force $Artifacts | Out-Null
 
     # xunit: the maths classes, driven without PowerShell.
@@ -114,6 +124,7 @@ Import-Module '$Root/tools/.packages/pester/$PesterVersion/tools/Pester.psd1'
 
 function Invoke-Demo {
     Invoke-Build
+    Initialize-Data
     New-Item -ItemType Directory -Force $Artifacts | Out-Null
     Invoke-Pwsh @"
 `$ErrorActionPreference = 'Stop'
@@ -133,6 +144,7 @@ Import-Module '$Root/PSCharRnn.psd1'
 # docs/performance.md is written anew from tools/performance.template.md with every part's latest output.
 function Invoke-Bench {
     Invoke-Build
+    Initialize-Data
     $parts = [ordered]@{ Speed = 'Bench.ps1'; Generalization = 'Bench.Generalization.ps1' }
     New-Item -ItemType Directory -Force "$Root/docs/bench" | Out-Null
     foreach ($name in $parts.Keys | Where-Object { $Part -in 'All', $_ }) {

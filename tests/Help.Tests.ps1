@@ -91,6 +91,8 @@ Describe 'Help details a user relies on' {
         $about | Should -Match 'Dive into Deep Learning'
         $about | Should -Match 'W_hq'
         $about | Should -Match 'safetensors'
+        $about | Should -Match 'PSCHARRNN_GEMM'
+        foreach ($backend in [enum]::GetNames([PSCharRnn.Numerics.GemmBackend])) { $about | Should -Match "\b$($backend.ToLowerInvariant())\b" -Because 'the topic names every backend' }
         foreach ($recipe in Get-ChildItem "$PSScriptRoot/../PSCharRnn/Recipes" -Filter *.psd1) {
             $about | Should -Match "(?m)^\s+$($recipe.BaseName)\s*$" -Because 'the topic lists every recipe'
             foreach ($setting in (Import-PowerShellDataFile $recipe.FullName).GetEnumerator()) {

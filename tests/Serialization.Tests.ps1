@@ -40,6 +40,20 @@ Describe 'Models that cross processes and machines' {
         $models.Count | Should -Be 2
         foreach ($each in $models) { Assert-SameModel $each }
     }
+    It 'comes back from Invoke-Command over SSH to this machine as a model every cmdlet takes, and a cast makes live' {
+        $ssh = Start-TestSshServer (Join-Path $TestDrive 'ssh')
+        if ($ssh.Skip) { Set-ItResult -Skipped -Because $ssh.Skip; return }
+        try {
+            $remote = Invoke-Command -HostName 127.0.0.1 -Port $ssh.Port -UserName (& whoami) -KeyFilePath $ssh.KeyFile -ErrorAction Stop `
+                -Options @{ StrictHostKeyChecking = 'no'; UserKnownHostsFile = '/dev/null' } `
+                -ScriptBlock ([scriptblock]::Create("Import-Module '$module'; $train"))
+            # Remoting hands back PowerShell's property bag; binding and casting rebuild the model from it.
+            $remote.PSObject.TypeNames[0] | Should -Be 'Deserialized.PSCharRnn.Model.RnnModel'
+            $remote | Get-RnnPrediction -Prefix abc, h -Length 12 | Should -Be $expected
+            Assert-SameModel ([PSCharRnn.Model.RnnModel]$remote)
+        }
+        finally { $ssh.Process | Stop-Process -ErrorAction Ignore }
+    }
     It 'stays a readable deserialized object where the module is not loaded' {
         $file = Join-Path $TestDrive 'plain.clixml'
         $model | Export-Clixml $file

@@ -179,4 +179,36 @@ function Edit-ModelHeader([string] $Path, [string] $Destination, [string] $Old, 
     finally { $stream.Dispose() }
 }
 
+
+# An sshd of the test's own on a free port of 127.0.0.1, with a fresh host key and a client key for this user, whose
+# 'powershell' subsystem is this PowerShell: what Invoke-Command -HostName needs. Null (with a reason) where it cannot run.
+function Start-TestSshServer([string] $Folder) {
+    if (-not (Test-Path /usr/sbin/sshd)) { return [pscustomobject]@{ Skip = 'no sshd here (Debian: apt-get install openssh-server)' } }
+    if ((& id -u) -ne '0') { return [pscustomobject]@{ Skip = 'an sshd of its own needs root here' } }
+    New-Item -ItemType Directory -Force $Folder, /run/sshd | Out-Null
+    & ssh-keygen -q -t ed25519 -N '' -f "$Folder/host_key" | Out-Null
+    & ssh-keygen -q -t ed25519 -N '' -f "$Folder/client_key" | Out-Null
+    Copy-Item "$Folder/client_key.pub" "$Folder/authorized_keys"
+    $port = Get-FreeTcpPort
+    $dotnet = (Get-Command dotnet).Source
+    Set-Content "$Folder/sshd_config" @"
+Port $port
+ListenAddress 127.0.0.1
+HostKey $Folder/host_key
+AuthorizedKeysFile $Folder/authorized_keys
+PidFile $Folder/sshd.pid
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+PermitRootLogin prohibit-password
+Subsystem powershell $dotnet $PSHOME/pwsh.dll -sshs -NoLogo -NoProfile
+"@
+    $process = Start-Process /usr/sbin/sshd -ArgumentList '-D', '-e', '-f', "$Folder/sshd_config" -PassThru -RedirectStandardError "$Folder/sshd.log"
+    $deadline = [DateTime]::UtcNow.AddSeconds(20)
+    while ([DateTime]::UtcNow -lt $deadline) {
+        try { [Net.Sockets.TcpClient]::new('127.0.0.1', $port).Dispose(); break } catch { Start-Sleep -Milliseconds 200 }
+    }
+    [pscustomobject]@{ Skip = $null; Port = $port; KeyFile = "$Folder/client_key"; Process = $process }
+}
+
 Export-ModuleMember -Function *

@@ -33,14 +33,13 @@ public sealed class RnnModel : IDisposable
     /// <summary>Wraps existing tensors by name (e.g. loaded from a file); the model takes ownership of them.</summary>
     public RnnModel(Vocabulary vocabulary, ModelDescription description, IReadOnlyDictionary<string, Tensor> tensors)
     {
+        CheckGemmBackend();
         if (description.VocabularySize != vocabulary.Count)
             throw new ArgumentException($"The description's vocabulary size {description.VocabularySize} is not the vocabulary's {vocabulary.Count}.");
         Vocabulary = vocabulary;
         Description = description;
         named = description.Parameters.Select(spec => new NamedParameter(spec.Name, new Parameter(tensors[spec.Name], requires_grad: true))).ToList();
         Device = named[0].Value.device;
-        // The model's recurrences and loss multiply through the process's backend: a bad PSCHARRNN_GEMM fails here, before any product.
-        _ = Gemm.Backend;
         var byName = named.ToDictionary(p => p.Name, p => p.Value);
         Layers = Enumerable.Range(0, description.NumLayers).Select(l =>
         {
@@ -55,6 +54,7 @@ public sealed class RnnModel : IDisposable
 
     private static Dictionary<string, Tensor> Initialise(ModelDescription description, long? seed, Device device, ScalarType dtype)
     {
+        CheckGemmBackend();
         MemoryBudget.EnsureModelFits(description);
         Native.TorchRuntime.EnsureLoaded();
         using var generator = seed is null ? null : new Generator((ulong)seed.Value);
@@ -65,6 +65,10 @@ public sealed class RnnModel : IDisposable
             return sample * spec.InitialStd;
         });
     }
+
+    // A model's recurrences and loss multiply through the process's backend: a bad PSCHARRNN_GEMM fails here, before
+    // any tensor is made and long before a product.
+    private static void CheckGemmBackend() => _ = Gemm.Backend;
 
     public Vocabulary Vocabulary { get; }
     public ModelDescription Description { get; }
