@@ -9,17 +9,15 @@ namespace PSCharRnn.Numerics;
 /// <summary>
 /// Single-precision matrix products with AVX-512, for the CPUs where the MKL inside libtorch leaves it unused: MKL
 /// takes its AVX-512 code only on Intel processors and runs AVX2 elsewhere, at about half of what an AVX-512 core can
-/// multiply. On an AVX-512 AMD EPYC this kernel makes the recurrent step's [32, 256]·[256, 256] product in 12–15 µs
-/// (two threads or one) against MKL's ~27 µs, and the output layer's products faster too (README, Performance).
-/// Each element of C is one fixed-order sum over k, whatever the thread count, so results are deterministic.
+/// multiply (docs/performance.md has the rates Bench measured). Each element of C is one fixed-order sum over k,
+/// whatever the thread count, so results are deterministic.
 /// </summary>
 internal static unsafe class Avx512Gemm
 {
     private const int TileRows = 8, TileColumns = 32;
 
-    // Below this many multiply-adds a product stays on the calling thread: waking another costs more than it saves.
-    // Measured here on two threads: [32, 256]·[256, 256] (2^21) 15.6 → 12.0 µs, the LSTM step's [32, 256]·[256, 1024]
-    // 70 → 36 µs; [16, 256]·[256, 256] 7.8 → 7.4 µs and [32, 128]·[128, 128] 4.1 → 6.6 µs.
+    // Below this many multiply-adds a product stays on the calling thread: waking another costs more than it saves
+    // (the recurrent step's [32, 256]·[256, 256] is the smallest product that gains from two threads).
     private const long ParallelThreshold = 1L << 21;
 
     /// <summary>
