@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using static TorchSharp.torch;
 
 namespace PSCharRnn.Numerics;
 
@@ -16,10 +15,6 @@ internal static unsafe class Avx512Gemm
 {
     private const int TileRows = 8, TileColumns = 32;
 
-    // Below this many multiply-adds a product stays on the calling thread: waking another costs more than it saves
-    // (the recurrent step's [32, 256]·[256, 256] is the smallest product that gains from two threads).
-    private const long ParallelThreshold = 1L << 21;
-
     /// <summary>
     /// C = alpha·A·op(B) + beta·C (C is not read when beta is 0). A is [m, k] with element (i, p) at
     /// a[i·rowStride + p·columnStride], so a transposed A costs nothing; op(B) is [k, n], stored row-major with row
@@ -32,7 +27,7 @@ internal static unsafe class Avx512Gemm
         if (!Avx512F.IsSupported) throw new PlatformNotSupportedException("This processor has no AVX-512.");
         var product = new Product(m, n, k, alpha, a, rowStride, columnStride, b, transposeB, ldb, beta, c, ldc);
         int panels = (n + TileColumns - 1) / TileColumns;
-        int threads = (long)m * n * k >= ParallelThreshold ? Math.Clamp(get_num_threads(), 1, panels) : 1;
+        int threads = Gemm.Threads((long)m * n * k, panels);
         if (threads == 1) product.Panels(0, panels);
         else Parallel.For(0, threads, t => product.Panels(panels * t / threads, panels * (t + 1) / threads));
     }

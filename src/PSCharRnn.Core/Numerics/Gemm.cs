@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.Intrinsics.X86;
+using static TorchSharp.torch;
 
 namespace PSCharRnn.Numerics;
 
@@ -72,6 +73,14 @@ public static unsafe class Gemm
         var (_, ebx, ecx, edx) = X86Base.CpuId(0, 0);
         return (ebx, edx, ecx) == (0x756E6547, 0x49656E69, 0x6C65746E);   // "GenuineIntel"
     }
+
+    // Below this many multiply-adds a product stays on the calling thread: waking another costs more than it saves
+    // (the recurrent step's [32, 256]·[256, 256] is the smallest product that gains from two threads).
+    private const long ParallelThreshold = 1L << 21;
+
+    /// <summary>How many threads a kernel splits a product of <paramref name="multiplyAdds"/> into <paramref name="parts"/> across: libtorch's count, or one for a small product.</summary>
+    internal static int Threads(long multiplyAdds, int parts) =>
+        multiplyAdds >= ParallelThreshold ? Math.Clamp(get_num_threads(), 1, parts) : 1;
 
     /// <summary>What products run on, for verbose output and Bench.</summary>
     public static string Description =>

@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using static TorchSharp.torch;
 
 namespace PSCharRnn.Numerics;
 
@@ -13,9 +12,6 @@ namespace PSCharRnn.Numerics;
 internal static unsafe class PortableGemm
 {
     private const int TileRows = 4;
-
-    // Below this many multiply-adds a product stays on the calling thread: waking another costs more than it saves.
-    private const long ParallelThreshold = 1L << 21;
 
     /// <summary>C = alpha·op(A)·op(B) + beta·C, row-major (see <see cref="Gemm.Multiply{T}(bool, bool, int, int, int, T, T*, int, T*, int, T, T*, int)"/>).</summary>
     public static void Multiply<T>(bool transposeA, bool transposeB, int m, int n, int k,
@@ -36,7 +32,7 @@ internal static unsafe class PortableGemm
             }
             var product = new Product<T>(n, k, alpha, a, transposeA ? 1 : lda, transposeA ? lda : 1, b, ldb, beta, c, ldc);
             int blocks = (m + TileRows - 1) / TileRows;
-            int threads = (long)m * n * k >= ParallelThreshold ? Math.Clamp(get_num_threads(), 1, blocks) : 1;
+            int threads = Gemm.Threads((long)m * n * k, blocks);
             if (threads == 1) product.Rows(0, m);
             else Parallel.For(0, threads, t => product.Rows(blocks * t / threads * TileRows, Math.Min(m, blocks * (t + 1) / threads * TileRows)));
         }
