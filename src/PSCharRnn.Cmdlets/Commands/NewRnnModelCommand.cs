@@ -89,7 +89,7 @@ public sealed class NewRnnModelCommand : PSCharRnnCmdlet
         var settings = new ModelSettings
         {
             Cell = CellType, HiddenSize = HiddenSize, NumLayers = NumLayers, EmbeddingSize = EmbeddingSize, TieWeights = TieWeights,
-            Dropouts = DropoutRates.None.With(Dropout, InputDropout, OutputDropout, RecurrentDropout, CharacterDropout),
+            Dropouts = DropoutRates.None.With(betweenLayers: Dropout, input: InputDropout, output: OutputDropout, recurrent: RecurrentDropout, character: CharacterDropout),
         };
         if (ModelSettings.IneffectiveDropout(NumLayers, Dropout) is { } warning) WriteWarning(warning);
         var model = settings.Create(vocabulary, Seed, DeviceArgument.Parse(Device));

@@ -246,7 +246,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     });
 
     // The dropout rates stated (or set by the recipe) in place of these; the rest kept.
-    private DropoutRates StatedDropouts(DropoutRates rates) => rates.With(Dropout, InputDropout, OutputDropout, RecurrentDropout, CharacterDropout);
+    private DropoutRates StatedDropouts(DropoutRates rates) => rates.With(betweenLayers: Dropout, input: InputDropout, output: OutputDropout, recurrent: RecurrentDropout, character: CharacterDropout);
 
     private RnnModel NewModel()
     {

@@ -41,9 +41,15 @@ public sealed record DropoutRates
         ("CharacterDropout", "character_dropout", r => r.Character, (r, v) => r with { Character = v }),
     ];
 
-    /// <summary>These rates with the ones given in place of theirs (null keeps a rate), in <see cref="Kinds"/>' order.</summary>
-    public DropoutRates With(params double?[] rates) =>
-        Kinds.Zip(rates).Aggregate(this, (r, k) => k.Second is double v ? k.First.With(r, v) : r);
+    /// <summary>These rates with the ones given in place of theirs; a null keeps a rate.</summary>
+    public DropoutRates With(double? betweenLayers, double? input, double? output, double? recurrent, double? character) => this with
+    {
+        BetweenLayers = betweenLayers ?? BetweenLayers,
+        Input = input ?? Input,
+        Output = output ?? Output,
+        Recurrent = recurrent ?? Recurrent,
+        Character = character ?? Character,
+    };
 
     /// <summary>Whether any dropout applies to a model of <paramref name="numLayers"/> layers (between-layer dropout needs two).</summary>
     public bool AppliesTo(int numLayers) => Input > 0 || Output > 0 || Recurrent > 0 || Character > 0 || (BetweenLayers > 0 && numLayers > 1);
