@@ -34,11 +34,9 @@ Describe 'libtorch inside pwsh' {
             "(Import-LyricsCorpus -MaxChars 3000 | Start-RnnTraining -Epochs 3 -HiddenSize 64 -NumSteps 9 -BatchSize 8 -ReportEvery 0 -Seed 1).Perplexity.ToString('R', [cultureinfo]::InvariantCulture)"
         $default = Invoke-ChildPwsh $train
         $runs = foreach ($backend in [PSCharRnn.Numerics.Gemm]::Available) {
-            $env:PSCHARRNN_GEMM = $backend.ToString().ToLowerInvariant()
-            try { , (Invoke-ChildPwsh $train) } finally { $env:PSCHARRNN_GEMM = $null }
+            , (Invoke-ChildPwshWith @{ PSCHARRNN_GEMM = $backend.ToString().ToLowerInvariant() } $train)
         }
-        $env:DOTNET_EnableAVX512 = '0'
-        try { $runs += , (Invoke-ChildPwsh $train) } finally { $env:DOTNET_EnableAVX512 = $null }
+        $runs += , (Invoke-ChildPwshWith @{ DOTNET_EnableAVX512 = '0' } $train)
         $runs[-1][0] | Should -Not -Be 'Avx512'
         $runs.Count | Should -Be ([PSCharRnn.Numerics.Gemm]::Available.Count + 1)
         [double]$default[1] | Should -BeGreaterThan 1
@@ -50,15 +48,12 @@ Describe 'libtorch inside pwsh' {
     It 'refuses a PSCHARRNN_GEMM it does not know, or a backend the machine cannot run, naming the choices' {
         $script = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; try { New-RnnModel -Corpus (Import-LyricsCorpus -MaxChars 200) -HiddenSize 8 -ErrorAction Stop } " +
             "catch { `$_.FullyQualifiedErrorId; `$_.CategoryInfo.Category; `$_.TargetObject; `$_.Exception.Message }"
-        $env:PSCHARRNN_GEMM = 'openblas'
-        try { $unknown = Invoke-ChildPwsh $script } finally { $env:PSCHARRNN_GEMM = $null }
+        $unknown = Invoke-ChildPwshWith @{ PSCHARRNN_GEMM = 'openblas' } $script
         $unknown[0] | Should -BeLike 'GemmBackendUnknown,*'
         $unknown[1] | Should -Be 'InvalidArgument'
         $unknown[2] | Should -Be 'openblas'
         $unknown[3] | Should -BeLike '*mkl, avx512, portable*'
-        $env:PSCHARRNN_GEMM = 'avx512'
-        $env:DOTNET_EnableAVX512 = '0'
-        try { $unavailable = Invoke-ChildPwsh $script } finally { $env:PSCHARRNN_GEMM = $null; $env:DOTNET_EnableAVX512 = $null }
+        $unavailable = Invoke-ChildPwshWith @{ PSCHARRNN_GEMM = 'avx512'; DOTNET_EnableAVX512 = '0' } $script
         $unavailable[0] | Should -BeLike 'GemmBackendUnavailable,*'
         $unavailable[1] | Should -Be 'NotImplemented'
     }
@@ -86,12 +81,10 @@ Import-Module PSCharRnn
         & chmod -R a-w $modules
         try {
             # As root, only dropping the capability to override permissions makes the folder read-only.
-            $drop = '-dac_override,-dac_read_search,-fowner'
+            $command = Get-UnprivilegedPwsh $script
             $children = 1..2 | ForEach-Object {
                 $out = Join-Path $TestDrive "child-$_.txt"
-                $arguments = if ((& id -u) -eq '0') { "--bounding-set=$drop", "--inh-caps=$drop", 'dotnet' } else { @() }
-                $arguments += "$PSHOME/pwsh.dll", '-NoProfile', '-NonInteractive', '-File', $script
-                @{ Out = $out; Process = Start-Process $(if ((& id -u) -eq '0') { 'setpriv' } else { 'dotnet' }) -ArgumentList $arguments -PassThru -RedirectStandardOutput $out -RedirectStandardError "$out.err" }
+                @{ Out = $out; Process = Start-Process $command.FilePath -ArgumentList $command.ArgumentList -PassThru -RedirectStandardOutput $out -RedirectStandardError "$out.err" }
             }
             foreach ($child in $children) {
                 $child.Process.WaitForExit()

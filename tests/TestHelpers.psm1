@@ -138,16 +138,33 @@ function Get-ReadmeBlock([string] $Path) {
 
 # Runs a script in a new pwsh process that may not read $Unreadable (made mode 000): as root, by dropping the
 # capabilities that let root read any file; otherwise the mode alone denies it. Returns the script's output.
+# The command that runs a script in a new pwsh process without the power to bypass file permissions: as root, with
+# the capabilities that let root read or write any file dropped; otherwise a plain child, which the modes bind already.
+function Get-UnprivilegedPwsh([string] $File) {
+    $pwsh = "$PSHOME/pwsh.dll", '-NoProfile', '-NonInteractive', '-File', $File
+    if ((& id -u) -ne '0') { return [pscustomobject]@{ FilePath = 'dotnet'; ArgumentList = $pwsh } }
+    $drop = '-dac_override,-dac_read_search'
+    [pscustomobject]@{ FilePath = 'setpriv'; ArgumentList = @("--bounding-set=$drop", "--inh-caps=$drop", 'dotnet') + $pwsh }
+}
+
 function Invoke-Unprivileged([string] $File, [string] $Unreadable) {
     & chmod 000 $Unreadable
     try {
-        if ((& id -u) -eq '0') {
-            $drop = '-dac_override,-dac_read_search'
-            & setpriv "--bounding-set=$drop" "--inh-caps=$drop" dotnet "$PSHOME/pwsh.dll" -NoProfile -NonInteractive -File $File
-        }
-        else { Invoke-ChildPwsh -File $File }
+        $command = Get-UnprivilegedPwsh $File
+        & $command.FilePath @($command.ArgumentList)
     }
     finally { & chmod 644 $Unreadable }
+}
+
+# Runs Invoke-ChildPwsh with environment variables set for the child only: each is restored afterwards.
+function Invoke-ChildPwshWith([hashtable] $Environment, [string] $Command) {
+    $saved = @{}
+    foreach ($name in $Environment.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $Environment[$name])
+    }
+    try { Invoke-ChildPwsh $Command }
+    finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
 }
 
 # Kills a training child (a user's kill -9) as soon as it has written a file, its first checkpoint.
