@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
-using TorchSharp;
-using static TorchSharp.torch;
-using Xunit;
 using PSCharRnn.Numerics;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
 
 namespace PSCharRnn.Tests;
 

@@ -5,8 +5,8 @@ using PSCharRnn.Generation;
 using PSCharRnn.Model;
 using PSCharRnn.Persistence;
 using PSCharRnn.Training;
-using Xunit;
 using TorchSharp;
+using Xunit;
 using static TorchSharp.torch;
 
 namespace PSCharRnn.Tests;

@@ -1,6 +1,6 @@
+using PSCharRnn.Model;
 using PSCharRnn.Training;
 using Xunit;
-using PSCharRnn.Model;
 
 namespace PSCharRnn.Tests;
 

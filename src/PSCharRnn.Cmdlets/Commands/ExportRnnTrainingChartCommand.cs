@@ -1,9 +1,7 @@
 using System.Management.Automation;
-using PSCharRnn.Model;
-using PSCharRnn.Persistence;
-using PSCharRnn.Reporting;
-using PSCharRnn.Training;
 using PSCharRnn.Files;
+using PSCharRnn.Model;
+using PSCharRnn.Reporting;
 
 namespace PSCharRnn.Commands;
 

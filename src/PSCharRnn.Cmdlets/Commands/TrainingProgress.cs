@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Management.Automation;
-using PSCharRnn.Training;
 using PSCharRnn.Model;
 
 namespace PSCharRnn.Commands;

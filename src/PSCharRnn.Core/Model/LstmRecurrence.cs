@@ -1,8 +1,7 @@
 using System.Numerics;
-using PSCharRnn.Native;
-using static TorchSharp.torch;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using PSCharRnn.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using static TorchSharp.torch;
 
 namespace PSCharRnn.Model;
 

@@ -1,7 +1,6 @@
 using System.Numerics;
-using PSCharRnn.Native;
-using static TorchSharp.torch;
 using PSCharRnn.Numerics;
+using static TorchSharp.torch;
 
 namespace PSCharRnn.Model;
 

@@ -3,10 +3,10 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PSCharRnn.Corpus;
+using PSCharRnn.Files;
 using PSCharRnn.Model;
 using TorchSharp;
 using static TorchSharp.torch;
-using PSCharRnn.Files;
 
 namespace PSCharRnn.Persistence;
 

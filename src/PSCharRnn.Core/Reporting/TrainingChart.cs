@@ -1,6 +1,6 @@
 using System.Globalization;
-using ScottPlot;
 using PSCharRnn.Model;
+using ScottPlot;
 
 namespace PSCharRnn.Reporting;
 

@@ -1,9 +1,8 @@
 using System.Numerics;
-using PSCharRnn.Native;
-using TorchSharp;
-using static TorchSharp.torch;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using PSCharRnn.Numerics;
+using TorchSharp;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using static TorchSharp.torch;
 
 namespace PSCharRnn.Training;
 
