@@ -14,7 +14,7 @@ Describe 'libtorch inside pwsh' {
         finally { $t.Dispose() }
     }
     It 'loads the glue library with every libstdc++ version it needs available' {
-        $bin = [PSCharRnn.Native.NativeSetup]::BinFolder
+        $bin = [PSCharRnn.Native.TorchRuntime]::Folder
         $glue = Join-Path $bin 'libLibTorchSharp.so'
         $provided = [PSCharRnn.Native.LibStdCxxCompatibility]::ProvidedVersions([PSCharRnn.Native.LibStdCxxCompatibility]::FindSystemLibStdCxx())
         [PSCharRnn.Native.LibStdCxxCompatibility]::MissingVersions($glue, $provided) | Should -BeNullOrEmpty
@@ -58,15 +58,15 @@ Describe 'libtorch inside pwsh' {
         $unavailable[1] | Should -Be 'NotImplemented'
     }
     It 'ships the glue library with its GLIBCXX_3.4.32 need made weak by the build' {
-        $glue = Join-Path ([PSCharRnn.Native.NativeSetup]::BinFolder) 'libLibTorchSharp.so'
+        $glue = Join-Path ([PSCharRnn.Native.TorchRuntime]::Folder) 'libLibTorchSharp.so'
         $need = [PSCharRnn.Native.ElfVersionNeeds]::Read($glue) | Where-Object Version -EQ 'GLIBCXX_3.4.32'
         $need.IsWeak | Should -BeTrue
-        [PSCharRnn.Native.LibStdCxxCompatibility]::Problem([PSCharRnn.Native.NativeSetup]::BinFolder) | Should -BeNullOrEmpty
+        [PSCharRnn.Native.LibStdCxxCompatibility]::Problem([PSCharRnn.Native.TorchRuntime]::Folder) | Should -BeNullOrEmpty
     }
     It 'imports an installed copy from a read-only folder, in two processes at once, and writes nothing there' {
         $modules = Join-Path $TestDrive 'read-only-modules'
         New-Item -ItemType Directory $modules | Out-Null
-        Copy-Item -Recurse (Split-Path ([PSCharRnn.Native.NativeSetup]::BinFolder)) (Join-Path $modules 'PSCharRnn')
+        Copy-Item -Recurse (Split-Path ([PSCharRnn.Native.TorchRuntime]::Folder)) (Join-Path $modules 'PSCharRnn')
         function Get-Listing { Get-ChildItem -Recurse -Force $modules | ForEach-Object { '{0} {1} {2}' -f $_.FullName, $_.Length, $_.LastWriteTimeUtc.Ticks } }
         $before = Get-Listing
         $script = Join-Path $TestDrive 'use-installed.ps1'
@@ -96,6 +96,6 @@ Import-Module PSCharRnn
         Get-Listing | Should -Be $before
     }
     It 'does not ship PowerShell Standard in the module' {
-        Get-ChildItem ([PSCharRnn.Native.NativeSetup]::BinFolder) -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty
+        Get-ChildItem ([PSCharRnn.Native.TorchRuntime]::Folder) -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty
     }
 }

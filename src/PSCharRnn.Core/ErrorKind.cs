@@ -17,4 +17,5 @@ public enum ErrorKind
     ResourceUnavailable,
     SecurityError,
     ConnectionError,
+    NotInstalled,
 }

@@ -66,7 +66,7 @@ public class NativeLibraryTests
     public void TheLoadedGlueLibraryNeedsNothingTheSystemLacks()
     {
         TorchRuntime.EnsureLoaded();
-        string glue = Path.Combine(NativeSetup.BinFolder, LibStdCxxCompatibility.GlueLibrary);
+        string glue = Path.Combine(TorchRuntime.Folder, LibStdCxxCompatibility.GlueLibrary);
         var provided = LibStdCxxCompatibility.ProvidedVersions(LibStdCxxCompatibility.FindSystemLibStdCxx()!);
         Assert.Contains("GLIBCXX_3.4.21", provided);
         Assert.Empty(LibStdCxxCompatibility.MissingVersions(glue, provided));

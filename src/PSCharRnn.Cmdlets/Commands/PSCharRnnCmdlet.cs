@@ -33,7 +33,7 @@ public abstract class PSCharRnnCmdlet : PSCmdlet, IDisposable
         }
         catch (Native.NativeLibraryException ex)
         {
-            fail(new ErrorRecord(ex, "NativeLibraryLoadFailed", ErrorCategory.ResourceUnavailable, Native.NativeSetup.BinFolder));
+            fail(new ErrorRecord(ex, "NativeLibraryLoadFailed", ErrorCategory.ResourceUnavailable, Native.TorchRuntime.Folder));
         }
     }
 

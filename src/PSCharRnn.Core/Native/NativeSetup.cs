@@ -9,9 +9,6 @@ public static class NativeSetup
     /// <summary>The OpenMP spin count used unless the user sets OMP_WAIT_POLICY or GOMP_SPINCOUNT (see the README).</summary>
     public const string DefaultSpinCount = "10000";
 
-    /// <summary>The folder holding PSCharRnn.Core.dll, TorchSharp.dll and the flat native libraries.</summary>
-    public static string BinFolder => Path.GetDirectoryName(typeof(NativeSetup).Assembly.Location)!;
-
     public static void Prepare()
     {
         lock (Gate)

@@ -12,7 +12,13 @@ public static class TorchRuntime
     private static readonly object Gate = new();
     private static bool loaded;
     private static readonly Lazy<nint> TorchCpu = new(() =>
-        NativeLibrary.TryLoad(Path.Combine(NativeSetup.BinFolder, TorchCpuLibrary), out var handle) ? handle : 0);
+        NativeLibrary.TryLoad(Path.Combine(Folder, TorchCpuLibrary), out var handle) ? handle : 0);
+
+    /// <summary>
+    /// The folder of TorchSharp.dll, which holds libtorch's libraries and TorchSharp's glue beside it: the module's own
+    /// folder in a build, the runtime package's once installed (<see cref="RuntimePackage"/>).
+    /// </summary>
+    public static string Folder => Path.GetDirectoryName(typeof(torch).Assembly.Location)!;
 
     /// <summary>libtorch's CPU library as each platform names it.</summary>
     public static string TorchCpuLibrary =>
@@ -30,11 +36,13 @@ public static class TorchRuntime
             }
             catch (Exception ex)
             {
-                string glue = Path.Combine(NativeSetup.BinFolder, LibStdCxxCompatibility.GlueLibrary);
+                string glue = Path.Combine(Folder, LibStdCxxCompatibility.GlueLibrary);
                 throw new NativeLibraryException(
-                    $"libtorch could not be loaded from '{NativeSetup.BinFolder}'. The folder must hold TorchSharp.dll, " +
-                    $"{LibStdCxxCompatibility.GlueLibrary} and libtorch's libraries side by side (run ./build.ps1 Build). " +
-                    (OperatingSystem.IsLinux() ? $"On Linux, 'ldd {glue}' shows a missing system library. {LibStdCxxCompatibility.Problem(NativeSetup.BinFolder)} " : "") +
+                    $"libtorch could not be loaded from '{Folder}'. The folder must hold TorchSharp.dll, its native glue " +
+                    "(LibTorchSharp) and libtorch's libraries side by side: run ./build.ps1 Build in a " +
+                    $"checkout, or reinstall {RuntimePackage.Name} where the module is installed. " +
+                    (OperatingSystem.IsLinux() ? $"On Linux, 'ldd {glue}' shows a missing system library. {LibStdCxxCompatibility.Problem(Folder)} " : "") +
+                    (OperatingSystem.IsWindows() ? "On Windows, libtorch needs the Microsoft Visual C++ Redistributable (x64). " : "") +
                     $"Cause: {ex.Message}", ex);
             }
             loaded = true;

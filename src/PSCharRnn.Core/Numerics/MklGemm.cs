@@ -6,12 +6,14 @@ namespace PSCharRnn.Numerics;
 /// <summary>
 /// Products from the BLAS (Intel MKL) that libtorch links and, on Linux x64, exports as sgemm_/dgemm_: without the
 /// dispatch and allocation a torch.mm pays, which the 35 small sequential products of a minibatch would feel. MKL runs
-/// on libtorch's OpenMP threads and follows torch.set_num_threads. Windows' and macOS's libtorch export no such symbol.
+/// on libtorch's OpenMP threads and follows torch.set_num_threads. Windows' libtorch exports no such symbol; macOS's
+/// links Apple's Accelerate instead of MKL, and dlsym would find Accelerate's sgemm_ through it: a BLAS never tested
+/// here, so macOS takes the portable kernel.
 /// </summary>
 internal static unsafe class MklGemm
 {
     private static readonly Lazy<(nint Single, nint Double)?> Exports = new(() =>
-        TorchRuntime.TryGetExport("sgemm_") is { } single && TorchRuntime.TryGetExport("dgemm_") is { } dbl ? (single, dbl) : null);
+        !OperatingSystem.IsMacOS() && TorchRuntime.TryGetExport("sgemm_") is { } single && TorchRuntime.TryGetExport("dgemm_") is { } dbl ? (single, dbl) : null);
 
     public static bool IsAvailable => Exports.Value is not null;
 
