@@ -21,9 +21,4 @@
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()
-    PrivateData          = @{
-        PSData = @{
-            Tags       = @('RNN', 'TorchSharp', 'DeepLearning', 'Lyrics', 'D2L')
-        }
-    }
 }

@@ -7,9 +7,9 @@
 #>
 [CmdletBinding()]
 param(
-    # Build (default), Test, Demo, Bench, Install or Clean.
+    # Build (default), Test, Demo, Bench, Package, Install or Clean.
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Install', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Install', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Release', 'Debug')]
@@ -25,7 +25,10 @@ param(
 
     # The folder holding jaychou_lyrics.txt.zip for the tests, Demo and Bench (default: $env:PSCHARRNN_DATA; without
     # either, the module downloads the corpus into its per-user folder).
-    [string] $DataPath = $env:PSCHARRNN_DATA
+    [string] $DataPath = $env:PSCHARRNN_DATA,
+
+    # Package only: the project's public home, written into the module manifest that the Gallery shows.
+    [uri] $ProjectUri
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -34,6 +37,17 @@ $Root = $PSScriptRoot
 $ModuleBin = Join-Path $Root 'PSCharRnn/bin'
 $Artifacts = Join-Path $Root 'artifacts'
 $PesterVersion = '5.7.1'
+
+# The platforms packaged, each with the GUID of its runtime package (PSCharRnn.Runtime.<platform>).
+$Platforms = [ordered]@{
+    'linux-x64' = 'ceb02aec-294a-4f2c-b9d6-3ea959da1e69'
+    'win-x64'   = '8533a92e-037a-4dd9-856f-4889ac14b77b'
+    'osx-arm64' = '64a8cb88-221d-49be-ab69-19cc3942b768'
+}
+# libtorch's libraries that nothing the module runs loads: Python bindings, test and mobile backends.
+$UnusedNatives = 'libtorch_python.*', '*_test.so', 'libnnapi_backend.so', 'libbackend_with_compiler.so', 'libaoti_custom_ops.so'
+# The PowerShell Gallery refuses larger packages.
+$MaxPackageBytes = 250MB
 
 if ($DataPath) { $env:PSCHARRNN_DATA = (Resolve-Path $DataPath).Path }
 
@@ -85,7 +99,8 @@ function Invoke-Pwsh([string] $Script) {
 }
 
 function Invoke-Test {
-    Invoke-Build
+    # The packages too: a test installs them into a fresh home.
+    Invoke-Package | Format-Table | Out-Host
     Initialize-Data
     New-Item -ItemType Directory -Force $Artifacts | Out-Null
 
@@ -159,6 +174,69 @@ function Invoke-Bench {
     $text = (Get-Content -Raw "$Root/tools/performance.template.md").Replace("BENCH-RESULTS`n", ($results -join "`n") + "`n")
     Set-Content -Path "$Root/docs/performance.md" -Value $text -NoNewline -Encoding utf8
     "Wrote $Root/docs/performance.md"
+}
+
+# Writes the packages Install-PSResource installs into artifacts/packages: PSCharRnn (the cmdlets, help, recipes,
+# examples) and one runtime package per platform (TorchSharp, libtorch and the chart libraries' natives), which the
+# module requires. All three platforms' natives together exceed the Gallery's limit, and PSResourceGet 1.2 cannot
+# filter a package's platform folders at install, so each platform's natives are a package of their own.
+function Invoke-Package {
+    Invoke-Build
+    $version = (Import-PowerShellDataFile "$Root/PSCharRnn/PSCharRnn.psd1").ModuleVersion
+    $stage = Join-Path $Artifacts 'stage'
+    $packages = Join-Path $Artifacts 'packages'
+    Remove-Item -Recurse -Force $stage, $packages, "$Artifacts/publish" -ErrorAction Ignore
+    New-Item -ItemType Directory -Force $packages | Out-Null
+    $nativeLoading = Invoke-Tool dotnet "$PSHOME/pwsh.dll", '-NoProfile', '-NonInteractive', '-Command',
+        "Add-Type -Path '$ModuleBin/PSCharRnn.Core.dll'; [PSCharRnn.Native.RuntimePackage]::NativeLoadingAssemblies"
+
+    foreach ($platform in $Platforms.Keys) {
+        $publish = "$Artifacts/publish/$platform"
+        Invoke-Tool dotnet publish, "$Root/src/PSCharRnn.Cmdlets", '-c', $Configuration, '-r', $platform, '-o', $publish, '--nologo', '-v', 'quiet'
+        $name = "PSCharRnn.Runtime.$platform"
+        $runtime = New-Item -ItemType Directory -Force "$stage/$name"
+        Get-ChildItem "$publish/*" -File -Exclude $UnusedNatives |
+            Where-Object { (Test-NativeLibrary $_) -or ((Test-ManagedAssembly $_) -and $_.BaseName -in $nativeLoading) } |
+            Copy-Item -Destination $runtime
+        Copy-Item "$Root/LICENSE" $runtime
+        Copy-Item (Get-ChildItem "$HOME/.nuget/packages/libtorch-cpu-$platform/*/LICENSE-LIBTORCH.txt")[-1] $runtime
+        New-ModuleManifest -Path "$runtime/$name.psd1" -ModuleVersion $version -Guid $Platforms[$platform] `
+            -Author 'PSCharRnn contributors' -Copyright '(c) PSCharRnn contributors. MIT License; libtorch: see LICENSE-LIBTORCH.txt.' `
+            -Description "The $platform native libraries of PSCharRnn: TorchSharp, libtorch (CPU) and the chart libraries. Installed with PSCharRnn; imports nothing itself." `
+            -CompatiblePSEditions Core -PowerShellVersion 7.4 -FunctionsToExport @() -CmdletsToExport @() -VariablesToExport @() -AliasesToExport @() `
+            -Tags PSCharRnn, TorchSharp, libtorch, $platform -LicenseUri 'https://opensource.org/license/mit'
+    }
+
+    $module = New-Item -ItemType Directory -Force "$stage/PSCharRnn"
+    Copy-Item -Recurse -Path ((Get-ChildItem "$Root/PSCharRnn" -Exclude bin).FullName + "$Root/examples", "$Root/LICENSE") -Destination $module
+    $bin = New-Item -ItemType Directory -Force "$module/bin"
+    Get-ChildItem "$Artifacts/publish/linux-x64" -File |
+        Where-Object { ((Test-ManagedAssembly $_) -and $_.BaseName -notin $nativeLoading) -or $_.Name -like 'PSCharRnn*.pdb' } |
+        Copy-Item -Destination $bin
+    Copy-Item "$ModuleBin/en-US" $bin -Recurse
+    $required = ($Platforms.Keys | ForEach-Object { "@{ ModuleName = 'PSCharRnn.Runtime.$_'; RequiredVersion = '$version' }" }) -join ', '
+    $manifestPath = "$module/PSCharRnn.psd1"
+    $manifest = (Get-Content -Raw $manifestPath) -replace '(?m)^(\s*)PowerShellVersion\s*=.*$', "`$0`n`$1RequiredModules      = @($required)"
+    if ($ProjectUri) { $manifest = $manifest -replace "(?m)^(\s*)LicenseUri\s*=.*$", "`$0`n`$1ProjectUri   = '$ProjectUri'" }
+    Set-Content -Path $manifestPath -Value $manifest -NoNewline -Encoding utf8
+
+    foreach ($folder in Get-ChildItem $stage -Directory) {
+        # The module's manifest requires the runtime packages, which are not installed here; the tests validate it
+        # once they have installed it.
+        $package = Compress-PSResource -Path $folder.FullName -DestinationPath $packages -PassThru -SkipModuleManifestValidate:($folder.Name -eq 'PSCharRnn')
+        if ($package.Length -ge $MaxPackageBytes) { throw "$($package.Name) is $([math]::Round($package.Length / 1MB)) MB, above the Gallery's $($MaxPackageBytes / 1MB) MB." }
+        [pscustomobject]@{ Package = $package.Name; MB = [math]::Round($package.Length / 1MB, 1) }
+    }
+    Remove-Item -Recurse -Force $stage, "$Artifacts/publish"
+}
+
+function Test-NativeLibrary([IO.FileInfo] $File) {
+    $File.Name -match '\.(so(\.\d+)*|dylib)$' -or ($File.Extension -eq '.dll' -and -not (Test-ManagedAssembly $File))
+}
+
+function Test-ManagedAssembly([IO.FileInfo] $File) {
+    if ($File.Extension -ne '.dll') { return $false }
+    try { $null = [Reflection.AssemblyName]::GetAssemblyName($File.FullName); $true } catch [BadImageFormatException] { $false }
 }
 
 # Installs the built module, with its example jobs, for this user: PowerShell finds it from any folder.

@@ -1,7 +1,8 @@
 # Every command line the README prints runs here as printed: the PowerShell blocks in one session, in order, as a
 # reader follows them; the shell lines with a home of their own; the crontab lines and the systemd ExecStart line
 # as cron and systemd start them (a bare environment, another folder). Only `build.ps1 Test` is left out: it is
-# this very run.
+# this very run, and `build.ps1 Package`, which it runs first. The install lines (`pwsh`) and the Task Scheduler
+# block (`posh`) run in Package.Tests.ps1, in a fresh home with the installed packages.
 BeforeDiscovery {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
     $blocks = Get-ReadmeBlock "$PSScriptRoot/../README.md"
@@ -37,7 +38,7 @@ Describe 'The README' {
         $LASTEXITCODE | Should -Be 0 -Because $output
     }
 
-    It 'prints shell lines that run as printed: <Text>' -ForEach @($blocks | Where-Object Language -eq 'sh' | ForEach-Object { $_.Lines } | Where-Object { $_ -notmatch 'build\.ps1 Test' } | ForEach-Object { @{ Text = $_ } }) {
+    It 'prints shell lines that run as printed: <Text>' -ForEach @($blocks | Where-Object Language -eq 'sh' | ForEach-Object { $_.Lines } | Where-Object { $_ -notmatch 'build\.ps1 (Test|Package)' } | ForEach-Object { @{ Text = $_ } }) {
         # A developer's shell: the job user's home, with the PATH and package cache of this machine.
         $shell = $jobEnvironment.Clone()
         $shell.PATH = $env:PATH
