@@ -30,20 +30,73 @@ Describe 'libtorch inside pwsh' {
         finally { $env:GOMP_SPINCOUNT = $null }
     }
     It 'trains to the same perplexity on every matrix-product backend PSCHARRNN_GEMM can force, and on the default without AVX-512' {
-        $train = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; [PSCharRnn.Numerics.Gemm]::Backend; " +
-            "(Import-LyricsCorpus -MaxChars 3000 | Start-RnnTraining -Epochs 3 -HiddenSize 64 -NumSteps 9 -BatchSize 8 -ReportEvery 0 -Seed 1).Perplexity.ToString('R', [cultureinfo]::InvariantCulture)"
+        # Each run prints the backends its products ran on, then the perplexity.
+        $train = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; " +
+            "`$p = (Import-LyricsCorpus -MaxChars 3000 | Start-RnnTraining -Epochs 3 -HiddenSize 64 -NumSteps 9 -BatchSize 8 -ReportEvery 0 -Seed 1).Perplexity.ToString('R', [cultureinfo]::InvariantCulture); " +
+            "([PSCharRnn.Numerics.GemmPlanner]::Default.Made.Plan.Backend | Sort-Object -Unique) -join '+'; `$p"
         $default = Invoke-ChildPwsh $train
         $runs = foreach ($backend in [PSCharRnn.Numerics.Gemm]::Available) {
-            , (Invoke-ChildPwshWith @{ PSCHARRNN_GEMM = $backend.ToString().ToLowerInvariant() } $train)
+            $run = Invoke-ChildPwshWith @{ PSCHARRNN_GEMM = $backend.ToString().ToLowerInvariant() } $train
+            $run[0] | Should -Be "$backend" -Because 'a forced backend runs every product'
+            , $run
         }
         $runs += , (Invoke-ChildPwshWith @{ DOTNET_EnableAVX512 = '0' } $train)
-        $runs[-1][0] | Should -Not -Be 'Avx512'
+        $runs[-1][0] | Should -Not -Match 'Avx512'
         $runs.Count | Should -Be ([PSCharRnn.Numerics.Gemm]::Available.Count + 1)
         [double]$default[1] | Should -BeGreaterThan 1
         foreach ($run in $runs) {
             [math]::Abs([double]$default[1] - [double]$run[1]) / [double]$default[1] | Should -BeLessThan 1e-4 -Because "$default / $run"
         }
         ($runs | ForEach-Object { $_[0] }) | Should -Contain 'Portable'
+    }
+    It 'multiplies as libtorch does on every plan without AVX-512 (DOTNET_EnableAVX512=0: AVX2 vectors), in single and double precision' {
+        $check = @'
+Import-Module ./PSCharRnn.psd1
+$null = Import-LyricsCorpus -MaxChars 200 | New-RnnModel -HiddenSize 8
+[System.Numerics.Vector[float]]::Count
+Add-Type -CompilerOptions '-unsafe', '-nowarn:CS1701' -ReferencedAssemblies ([TorchSharp.torch].Assembly.Location), ([PSCharRnn.Numerics.Gemm].Assembly.Location), System.Runtime, System.Linq, System.Collections -TypeDefinition @"
+using System.Linq;
+using PSCharRnn.Numerics;
+using static TorchSharp.torch;
+public static unsafe class Avx2Check
+{
+    // The largest relative error of any plan against libtorch's double-precision product.
+    public static double WorstError(int m, int n, int k, bool transposeB, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var a = randn(new long[] { m, k }, dtype);
+        var b = randn(transposeB ? new long[] { n, k } : new long[] { k, n }, dtype);
+        var expected = a.to(float64).mm((transposeB ? b.t() : b).to(float64));
+        double worst = 0;
+        foreach (var plan in Gemm.Plans)
+        {
+            var c = empty(new long[] { m, n }, dtype);
+            if (dtype == ScalarType.Float32)
+                Gemm.Multiply(plan, false, transposeB, m, n, k, 1f, TensorMemory.Of<float>(a), k, TensorMemory.Of<float>(b), transposeB ? k : n, 0f, TensorMemory.Of<float>(c), n);
+            else
+                Gemm.Multiply(plan, false, transposeB, m, n, k, 1.0, TensorMemory.Of<double>(a), k, TensorMemory.Of<double>(b), transposeB ? k : n, 0.0, TensorMemory.Of<double>(c), n);
+            worst = System.Math.Max(worst, (c.to(float64) - expected).abs().max().item<double>() / expected.abs().max().item<double>());
+        }
+        return worst;
+    }
+}
+"@
+([PSCharRnn.Numerics.Gemm]::Plans | ForEach-Object ToString) -join ','
+foreach ($dtype in 'Float32', 'Float64') {
+    [Avx2Check]::WorstError(32, 256, 256, $false, $dtype), [Avx2Check]::WorstError(37, 1027, 256, $true, $dtype), [Avx2Check]::WorstError(1120, 1027, 256, $false, $dtype) |
+        ForEach-Object { $_.ToString('R', [cultureinfo]::InvariantCulture) }
+}
+'@
+        Push-Location "$PSScriptRoot/.."
+        try { $out = Invoke-ChildPwshWith @{ DOTNET_EnableAVX512 = '0' } $check }
+        finally { Pop-Location }
+        $out[0] | Should -Be 8 -Because 'without AVX-512 a vector holds eight floats (AVX2)'
+        $out[1] | Should -Not -Match 'avx512'
+        $out[1] | Should -Match 'portable/1,portable/split'
+        $errors = [double[]]$out[2..7]
+        $errors.Count | Should -Be 6
+        foreach ($e in $errors[0..2]) { $e | Should -BeLessThan 1e-5 }
+        foreach ($e in $errors[3..5]) { $e | Should -BeLessThan 1e-12 }
     }
     It 'refuses a PSCHARRNN_GEMM it does not know, or a backend the machine cannot run, naming the choices' {
         $script = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; try { New-RnnModel -Corpus (Import-LyricsCorpus -MaxChars 200) -HiddenSize 8 -ErrorAction Stop } " +

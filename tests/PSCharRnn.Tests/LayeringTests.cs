@@ -11,7 +11,7 @@ namespace PSCharRnn.Tests;
 public class LayeringTests
 {
     private static readonly string[] Layers =
-        { "Native", "Numerics", "Files", "Corpus", "Model", "Generation", "Baselines", "Training", "Persistence", "Reporting" };
+        { "Native", "Files", "Numerics", "Corpus", "Model", "Generation", "Baselines", "Training", "Persistence", "Reporting" };
 
     private static string CoreFolder()
     {

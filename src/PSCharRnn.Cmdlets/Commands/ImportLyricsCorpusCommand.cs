@@ -83,7 +83,7 @@ public sealed class ImportLyricsCorpusCommand : FilePathCmdlet
 
     private string? DownloadBookCorpus()
     {
-        string destination = System.IO.Path.Combine(BookCorpus.UserDataFolder(), BookCorpus.FileName);
+        string destination = System.IO.Path.Combine(PSCharRnn.Files.UserData.Folder, BookCorpus.FileName);
         if (!ShouldProcess(destination, $"Download {Uri} and keep it if its SHA-256 is {BookCorpus.Sha256}"))
             return null;
         var progress = new ProgressRecord(1, "Downloading the lyrics corpus", Uri.ToString());

@@ -1,3 +1,5 @@
+using PSCharRnn.Files;
+
 namespace PSCharRnn.Corpus;
 
 /// <summary>Where the book's lyrics archive comes from and how it is recognised.</summary>
@@ -18,20 +20,8 @@ public static class BookCorpus
         var folders = new List<string>();
         string? configured = Environment.GetEnvironmentVariable(DataFolderVariable);
         if (!string.IsNullOrWhiteSpace(configured)) folders.Add(Path.GetFullPath(configured));
-        folders.Add(UserDataFolder());
+        folders.Add(UserData.Folder);
         return folders;
-    }
-
-    /// <summary>$XDG_DATA_HOME/PSCharRnn, ~/.local/share/PSCharRnn, or %LOCALAPPDATA%\PSCharRnn.</summary>
-    public static string UserDataFolder()
-    {
-        if (OperatingSystem.IsWindows())
-            return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "PSCharRnn");
-        string? xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
-        string root = string.IsNullOrWhiteSpace(xdg)
-            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share")
-            : xdg;
-        return Path.Combine(root, "PSCharRnn");
     }
 
     /// <summary>The first search folder that holds the archive, or null.</summary>

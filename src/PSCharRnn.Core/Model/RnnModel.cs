@@ -68,7 +68,7 @@ public sealed class RnnModel : IDisposable
 
     // A model's recurrences and loss multiply through the process's backend: a bad PSCHARRNN_GEMM fails here, before
     // any tensor is made and long before a product.
-    private static void CheckGemmBackend() => _ = Gemm.Backend;
+    private static void CheckGemmBackend() => _ = Gemm.Forced;
 
     public Vocabulary Vocabulary { get; }
     public ModelDescription Description { get; }

@@ -21,13 +21,13 @@ internal static unsafe class Avx512Gemm
     /// stride ldb, or as its row-major transpose when <paramref name="transposeB"/> (each 32-column panel is then
     /// gathered once: a loop of small products should pass an untransposed copy); C is row-major [m, n].
     /// </summary>
-    public static void Multiply(int m, int n, int k, float alpha, float* a, int rowStride, int columnStride,
+    public static void Multiply(bool split, int m, int n, int k, float alpha, float* a, int rowStride, int columnStride,
         float* b, bool transposeB, int ldb, float beta, float* c, int ldc)
     {
         if (!Avx512F.IsSupported) throw new PlatformNotSupportedException("This processor has no AVX-512.");
         var product = new Product(m, n, k, alpha, a, rowStride, columnStride, b, transposeB, ldb, beta, c, ldc);
         int panels = (n + TileColumns - 1) / TileColumns;
-        int threads = Gemm.Threads((long)m * n * k, panels);
+        int threads = Gemm.Threads(split, panels);
         if (threads == 1) product.Panels(0, panels);
         else Parallel.For(0, threads, t => product.Panels(panels * t / threads, panels * (t + 1) / threads));
     }

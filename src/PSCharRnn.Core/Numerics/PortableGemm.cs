@@ -13,8 +13,8 @@ internal static unsafe class PortableGemm
 {
     private const int TileRows = 4;
 
-    /// <summary>C = alpha·op(A)·op(B) + beta·C, row-major (see <see cref="Gemm.Multiply{T}(bool, bool, int, int, int, T, T*, int, T*, int, T, T*, int)"/>).</summary>
-    public static void Multiply<T>(bool transposeA, bool transposeB, int m, int n, int k,
+    /// <summary>C = alpha·op(A)·op(B) + beta·C, row-major (see <see cref="Gemm.Multiply{T}(bool, bool, int, int, int, T, T*, int, T*, int, T, T*, int)"/>; split across libtorch's threads or not).</summary>
+    public static void Multiply<T>(bool split, bool transposeA, bool transposeB, int m, int n, int k,
         T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc) where T : unmanaged, INumber<T>
     {
         if (m == 0 || n == 0) return;
@@ -32,7 +32,7 @@ internal static unsafe class PortableGemm
             }
             var product = new Product<T>(n, k, alpha, a, transposeA ? 1 : lda, transposeA ? lda : 1, b, ldb, beta, c, ldc);
             int blocks = (m + TileRows - 1) / TileRows;
-            int threads = Gemm.Threads((long)m * n * k, blocks);
+            int threads = Gemm.Threads(split, blocks);
             if (threads == 1) product.Rows(0, m);
             else Parallel.For(0, threads, t => product.Rows(blocks * t / threads * TileRows, Math.Min(m, blocks * (t + 1) / threads * TileRows)));
         }

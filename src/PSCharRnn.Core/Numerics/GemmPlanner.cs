@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
+using System.Text;
+using System.Text.Json;
+using PSCharRnn.Files;
+
+namespace PSCharRnn.Numerics;
+
+/// <summary>A plan chosen for a shape, with what each candidate took (µs per product) and whether it came from the store.</summary>
+public sealed record GemmChoice(ProductShape Shape, GemmPlan Plan, IReadOnlyDictionary<string, double> Microseconds, bool Stored);
+
+/// <summary>
+/// Chooses each product's plan by measurement: the first time a shape is seen, every candidate plan is timed on it
+/// for a few milliseconds and the fastest is kept. Choices are stored per user under the machine's identity (its
+/// processor, cores, vector width, and this module's version), so later processes take the same plans without
+/// measuring and a -Seed run gives the same sums every time; another processor, as a new VM may have, is measured anew.
+/// </summary>
+public sealed class GemmPlanner(string storePath)
+{
+    public const string FileName = "gemm-plans.json";
+    private const int Rounds = 3;
+    private const double RoundMilliseconds = 1.0;
+
+    // Keyed by the candidate list itself: the seam passes one cached list per element type, so a lookup allocates nothing.
+    private readonly ConcurrentDictionary<(ProductShape, IReadOnlyList<GemmPlan>), Lazy<GemmChoice>> choices = new();
+    private readonly object storeGate = new();
+    private Dictionary<string, StoredChoice>? stored;
+
+    /// <summary>The process's planner, which keeps its choices in the per-user folder.</summary>
+    public static GemmPlanner Default { get; } = new(Path.Combine(UserData.Folder, FileName));
+
+    /// <summary>The file the choices are kept in.</summary>
+    public string StorePath { get; } = storePath;
+
+    /// <summary>What the stored choices are valid for.</summary>
+    public static string MachineIdentity { get; } =
+        $"{Processor()}; {Environment.ProcessorCount} processors; {Vector<byte>.Count * 8}-bit vectors; " +
+        $"AVX-512 {(Avx512F.IsSupported ? "on" : "off")}; PSCharRnn {typeof(GemmPlanner).Assembly.GetName().Version}";
+
+    /// <summary>Every choice this process has made or read, by shape.</summary>
+    public IReadOnlyList<GemmChoice> Made =>
+        choices.Values.Where(c => c.IsValueCreated).Select(c => c.Value).OrderBy(c => c.Shape.ToString()).ToList();
+
+    /// <summary>The plan for a product of this shape among <paramref name="candidates"/>: stored, or measured now.</summary>
+    public GemmChoice Choose<T>(ProductShape shape, IReadOnlyList<GemmPlan> candidates) where T : unmanaged, INumber<T>
+    {
+        return choices.GetOrAdd((shape, candidates), key => new Lazy<GemmChoice>(() =>
+        {
+            string storeKey = $"{shape} of {string.Join(",", candidates)}";
+            if (candidates.Count == 1) return new GemmChoice(shape, candidates[0], new Dictionary<string, double>(), Stored: false);
+            if (Stored().TryGetValue(storeKey, out var known))
+                return new GemmChoice(shape, GemmPlan.Parse(known.Plan), known.Microseconds, Stored: true);
+            // On one thread a split plan is its unsplit twin.
+            var distinct = shape.Threads > 1 ? candidates : candidates.Where(p => !p.Split || p.Backend == GemmBackend.Mkl).ToList();
+            var timings = Measure<T>(shape, distinct);
+            var fastest = distinct.MinBy(p => timings[p.ToString()]);
+            Save(storeKey, new StoredChoice(fastest.ToString(), timings));
+            return new GemmChoice(shape, fastest, timings, Stored: false);
+        })).Value;
+    }
+
+    // Each candidate in turn, a round of at least a millisecond each, the best round kept: rounds interleave so that a
+    // burst of load on a shared machine does not fall on one candidate.
+    private static unsafe Dictionary<string, double> Measure<T>(ProductShape shape, IReadOnlyList<GemmPlan> candidates)
+        where T : unmanaged, INumber<T>
+    {
+        long aSize = (long)shape.M * shape.K, bSize = (long)shape.K * shape.N, cSize = (long)shape.M * shape.N;
+        T* a = (T*)NativeMemory.Alloc((nuint)Math.Max(aSize, 1), (nuint)sizeof(T));
+        T* b = (T*)NativeMemory.Alloc((nuint)Math.Max(bSize, 1), (nuint)sizeof(T));
+        T* c = (T*)NativeMemory.Alloc((nuint)Math.Max(cSize, 1), (nuint)sizeof(T));
+        try
+        {
+            for (long i = 0; i < aSize; i++) a[i] = T.CreateTruncating((i * 7919 % 1000) - 500) / T.CreateTruncating(1000);
+            for (long i = 0; i < bSize; i++) b[i] = T.CreateTruncating((i * 104729 % 1000) - 500) / T.CreateTruncating(1000);
+            var best = candidates.ToDictionary(p => p.ToString(), _ => double.PositiveInfinity);
+            foreach (var plan in candidates) Run(plan, shape, a, b, c);
+            for (int round = 0; round < Rounds; round++)
+                foreach (var plan in candidates)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    int calls = 0;
+                    do { Run(plan, shape, a, b, c); calls++; }
+                    while (Stopwatch.GetElapsedTime(start).TotalMilliseconds < RoundMilliseconds);
+                    best[plan.ToString()] = Math.Min(best[plan.ToString()], Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls);
+                }
+            return best;
+        }
+        finally
+        {
+            NativeMemory.Free(a);
+            NativeMemory.Free(b);
+            NativeMemory.Free(c);
+        }
+    }
+
+    private static unsafe void Run<T>(GemmPlan plan, ProductShape shape, T* a, T* b, T* c) where T : unmanaged, INumber<T> =>
+        Gemm.Multiply(plan, shape.TransposeA, shape.TransposeB, shape.M, shape.N, shape.K, T.One,
+            a, shape.TransposeA ? shape.M : shape.K, b, shape.TransposeB ? shape.K : shape.N, T.Zero, c, shape.N);
+
+    private sealed record StoredChoice(string Plan, Dictionary<string, double> Microseconds);
+
+    private Dictionary<string, StoredChoice> Stored()
+    {
+        lock (storeGate) return stored ??= ReadStore().GetValueOrDefault(MachineIdentity) ?? [];
+    }
+
+    private Dictionary<string, Dictionary<string, StoredChoice>> ReadStore()
+    {
+        try
+        {
+            using var stream = File.OpenRead(StorePath);
+            return JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, StoredChoice>>>(stream) ?? [];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return [];   // none yet, unreadable or damaged: measure, and write a good one
+        }
+    }
+
+    // Merged with what other processes stored meanwhile, and replaced atomically. A store that cannot be written (a
+    // read-only home) only costs the next process a measurement.
+    private void Save(string key, StoredChoice choice)
+    {
+        lock (storeGate)
+        {
+            Stored()[key] = choice;
+            try
+            {
+                var all = ReadStore();
+                var mine = all.GetValueOrDefault(MachineIdentity) ?? [];
+                mine[key] = choice;
+                all[MachineIdentity] = mine;
+                Directory.CreateDirectory(Path.GetDirectoryName(StorePath)!);
+                AtomicFile.Write(StorePath, "GemmPlansWriteFailed", stream =>
+                    JsonSerializer.Serialize(stream, all, new JsonSerializerOptions { WriteIndented = true }));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PSCharRnnException) { }
+        }
+    }
+
+    private static string Processor()
+    {
+        if (!X86Base.IsSupported) return RuntimeInformation.ProcessArchitecture.ToString();
+        if ((uint)X86Base.CpuId(unchecked((int)0x80000000), 0).Eax < 0x80000004) return "x86";
+        var brand = new StringBuilder();
+        for (uint leaf = 0x80000002; leaf <= 0x80000004; leaf++)
+        {
+            var (eax, ebx, ecx, edx) = X86Base.CpuId(unchecked((int)leaf), 0);
+            foreach (int register in new[] { eax, ebx, ecx, edx }) brand.Append(Encoding.ASCII.GetString(BitConverter.GetBytes(register)));
+        }
+        return $"{brand.ToString().TrimEnd('\0').Trim()} (signature {X86Base.CpuId(1, 0).Eax:X})";
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using PSCharRnn.Numerics;
+using Xunit;
+
+namespace PSCharRnn.Tests;
+
+/// <summary>Plans chosen by measurement, kept per machine: each test has a planner and a store of its own.</summary>
+public sealed class GemmPlannerTests : IDisposable
+{
+    private static readonly ProductShape Step = new("f32", false, false, 32, 256, 256, 2);
+    private readonly string folder = Directory.CreateTempSubdirectory("gemm-plans-").FullName;
+    private string Store => Path.Combine(folder, GemmPlanner.FileName);
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public void AShapeIsMeasuredOnEveryCandidateAndRunsOnTheFastest()
+    {
+        var choice = new GemmPlanner(Store).Choose<float>(Step, Gemm.Plans);
+
+        Assert.False(choice.Stored);
+        Assert.Equal(Gemm.Plans.Select(p => p.ToString()).Order(), choice.Microseconds.Keys.Order());
+        var oneThread = new GemmPlanner(Store).Choose<float>(Step with { Threads = 1 }, Gemm.Plans);
+        Assert.DoesNotContain(oneThread.Microseconds.Keys, k => k.EndsWith("/split"));
+        Assert.All(choice.Microseconds.Values, t => Assert.InRange(t, 0.001, 1e6));
+        Assert.Equal(choice.Microseconds.MinBy(t => t.Value).Key, choice.Plan.ToString());
+    }
+
+    [Fact]
+    public void ALaterProcessTakesTheStoredPlanWithoutMeasuring()
+    {
+        var first = new GemmPlanner(Store).Choose<float>(Step, Gemm.Plans);
+        var later = new GemmPlanner(Store).Choose<float>(Step, Gemm.Plans);
+
+        Assert.True(later.Stored);
+        Assert.Equal(first.Plan, later.Plan);
+        Assert.Contains(GemmPlanner.MachineIdentity, File.ReadAllText(Store));
+    }
+
+    [Fact]
+    public void AnotherMachinesPlansAreKeptButNotUsed()
+    {
+        string key = $"{Step} of {string.Join(",", Gemm.Plans)}";
+        var other = new Dictionary<string, Dictionary<string, object>>
+        {
+            ["Another CPU; 64 processors"] = new() { [key] = new { Plan = "portable/1", Microseconds = new Dictionary<string, double>() } },
+        };
+        File.WriteAllText(Store, JsonSerializer.Serialize(other));
+
+        var choice = new GemmPlanner(Store).Choose<float>(Step, Gemm.Plans);
+
+        Assert.False(choice.Stored);
+        using var stored = JsonDocument.Parse(File.ReadAllText(Store));
+        Assert.True(stored.RootElement.TryGetProperty("Another CPU; 64 processors", out _));
+        Assert.True(stored.RootElement.GetProperty(GemmPlanner.MachineIdentity).TryGetProperty(key, out _));
+    }
+
+    [Fact]
+    public void ADamagedStoreIsMeasuredOverAndRewritten()
+    {
+        File.WriteAllText(Store, "{ not json");
+        var choice = new GemmPlanner(Store).Choose<float>(Step, Gemm.Plans);
+        Assert.False(choice.Stored);
+        Assert.True(new GemmPlanner(Store).Choose<float>(Step, Gemm.Plans).Stored);
+    }
+
+    [Fact]
+    public void AStoreThatCannotBeWrittenOnlyCostsAMeasurement()
+    {
+        string blocked = Path.Combine(folder, "a-file", GemmPlanner.FileName);
+        File.WriteAllText(Path.Combine(folder, "a-file"), "");
+        var choice = new GemmPlanner(blocked).Choose<float>(Step, Gemm.Plans);
+        Assert.Contains(choice.Plan, Gemm.Plans);
+    }
+
+    [Fact]
+    public void OneCandidateNeedsNoMeasurement()
+    {
+        var only = new[] { new GemmPlan(GemmBackend.Portable, false) };
+        var choice = new GemmPlanner(Store).Choose<float>(Step, only);
+        Assert.Equal(only[0], choice.Plan);
+        Assert.Empty(choice.Microseconds);
+        Assert.False(File.Exists(Store));
+    }
+
+    [Fact]
+    public void TheMachineIdentityNamesTheProcessorAndWhatChangesTheKernels()
+    {
+        Assert.Contains("processors", GemmPlanner.MachineIdentity);
+        Assert.Contains("-bit vectors", GemmPlanner.MachineIdentity);
+        Assert.Contains("AVX-512", GemmPlanner.MachineIdentity);
+        Assert.Contains("PSCharRnn", GemmPlanner.MachineIdentity);
+    }
+}
