@@ -35,15 +35,20 @@ function Get-LiveRssMiB {
 }
 
 # The rate this machine reaches on the epoch's biggest product, measured in this run, timed in C#: through libtorch's
-# mm (the issue's bound), and through each matrix-product backend of the module this machine can run.
+# mm (the issue's bound), through the module's seam (the plan it measured fastest for the shape), and through each
+# plan this machine can run.
 Add-Type -CompilerOptions '-unsafe', '-nowarn:CS1701' -ReferencedAssemblies ([TorchSharp.torch].Assembly.Location), ([PSCharRnn.Numerics.Gemm].Assembly.Location), System.Runtime -TypeDefinition @'
 public static unsafe class MatMulRate
 {
     public static double GigaflopsPerSecond(long m, long k, long n, int repeats) =>
         Rate(m, k, n, repeats, (a, b, c) => TorchSharp.torch.mm(a, b).Dispose());
 
-    public static double ModuleGigaflopsPerSecond(PSCharRnn.Numerics.GemmBackend backend, int m, int k, int n, int repeats) =>
-        Rate(m, k, n, repeats, (a, b, c) => PSCharRnn.Numerics.Gemm.Multiply(backend, false, false, m, n, k, 1f,
+    public static double ModuleGigaflopsPerSecond(int m, int k, int n, int repeats) =>
+        Rate(m, k, n, repeats, (a, b, c) => PSCharRnn.Numerics.Gemm.Multiply(false, false, m, n, k, 1f,
+            PSCharRnn.Numerics.TensorMemory.Of<float>(a), k, PSCharRnn.Numerics.TensorMemory.Of<float>(b), n, 0f, PSCharRnn.Numerics.TensorMemory.Of<float>(c), n));
+
+    public static double PlanGigaflopsPerSecond(PSCharRnn.Numerics.GemmPlan plan, int m, int k, int n, int repeats) =>
+        Rate(m, k, n, repeats, (a, b, c) => PSCharRnn.Numerics.Gemm.Multiply(plan, false, false, m, n, k, 1f,
             PSCharRnn.Numerics.TensorMemory.Of<float>(a), k, PSCharRnn.Numerics.TensorMemory.Of<float>(b), n, 0f, PSCharRnn.Numerics.TensorMemory.Of<float>(c), n));
 
     private static double Rate(long m, long k, long n, int repeats, System.Action<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> product)
@@ -197,19 +202,18 @@ $wholeIndex = [PSCharRnn.Corpus.NoveltyIndex]::new($whole.Text, 4)
 $zip = $corpus.Sources[0]
 [TorchSharp.torch]::set_num_threads($ThreadCount)
 $gflops = [MatMulRate]::GigaflopsPerSecond(1120, 256, 1027, 40)
-$backend = [PSCharRnn.Numerics.Gemm]::Backend
-$ownGflops = [MatMulRate]::ModuleGigaflopsPerSecond($backend, 1120, 256, 1027, 40)
+$ownGflops = [MatMulRate]::ModuleGigaflopsPerSecond(1120, 256, 1027, 40)
 $cpu = (Select-String -Path /proc/cpuinfo -Pattern '^model name\s+:\s+(.*)' | Select-Object -First 1).Matches[0].Groups[1].Value
 $script:peerReady = (Test-Path $PeerScript) -and (Test-Path $Python) -and $(& $Python -c 'import torch' 2>$null; $LASTEXITCODE -eq 0)
 "date: $(Get-Date -Format 'yyyy-MM-dd HH:mm'); machine: $cpu, $([Environment]::ProcessorCount) cores, $ThreadCount threads, GOMP_SPINCOUNT=$([PSCharRnn.Native.NativeEnvironment]::Get('GOMP_SPINCOUNT'))"
 "matmul 1120x256 . 256x1027: {0:F1} GFLOP/s; the RNN epoch's 17.6 GFLOP at that rate: {1:F3} s" -f $gflops, (17.6 / $gflops)
 "the same product through the module's $([PSCharRnn.Numerics.Gemm]::Description): {0:F1} GFLOP/s; the epoch at that rate: {1:F3} s" -f $ownGflops, (17.6 / $ownGflops)
-# Every backend on the shape classes of a minibatch: the recurrent step (RNN, GRU, LSTM widths) and the output layer.
+# Every plan on the shape classes of a minibatch: the recurrent step (RNN, GRU, LSTM widths) and the output layer.
 foreach ($shape in @(32, 256, 256), @(32, 256, 768), @(32, 256, 1024), @(1120, 256, 1027)) {
-    $rates = foreach ($each in [PSCharRnn.Numerics.Gemm]::Available) {
-        '{0} {1:F1}' -f $each, [MatMulRate]::ModuleGigaflopsPerSecond($each, $shape[0], $shape[1], $shape[2], $(if ($shape[0] -eq 32) { 2000 } else { 40 }))
+    $rates = foreach ($each in [PSCharRnn.Numerics.Gemm]::Plans) {
+        '{0} {1:F1}' -f $each, [MatMulRate]::PlanGigaflopsPerSecond($each, $shape[0], $shape[1], $shape[2], $(if ($shape[0] -eq 32) { 2000 } else { 40 }))
     }
-    "GFLOP/s of [{0}, {1}]·[{1}, {2}] by backend: {3}" -f $shape[0], $shape[1], $shape[2], ($rates -join ', ')
+    "GFLOP/s of [{0}, {1}]·[{1}, {2}] by plan: {3}" -f $shape[0], $shape[1], $shape[2], ($rates -join ', ')
 }
 # Fair peers: Debian's OpenBLAS falls back to its SSE3 'Prescott' kernels on CPUs it does not know, several times
 # slower at products; then the peers run on the kernels this CPU can take, and the output says so.
@@ -261,6 +265,7 @@ function Add-Row($Ours, [string] $PeerName, $Peer) {
     })
 }
 
+$concisePeers = @{}
 foreach ($sampling in 'Random', 'Consecutive') {
     $r = Measure-Ours RNN $sampling SGD $rnnEpochs $Seed[0] -Memory
     ''
@@ -279,7 +284,8 @@ foreach ($sampling in 'Random', 'Consecutive') {
     }
     $peerArgs = @('--epochs', $rnnEpochs, '--report', $rnnEpochs) + $(if ($sampling -eq 'Consecutive') { '--consecutive' })
     Add-Row $r 'scratch RNN (6.4)' (Measure-Peer $peerArgs)
-    Add-Row $r 'nn.RNN + Adam (6.5)' (Measure-Peer ($peerArgs + '--concise'))
+    $concisePeers["RNN $sampling"] = Measure-Peer ($peerArgs + '--concise')
+    Add-Row $r 'nn.RNN + Adam (6.5)' $concisePeers["RNN $sampling"]
 }
 
 foreach ($cell in 'GRU', 'LSTM') {
@@ -294,6 +300,7 @@ foreach ($cell in 'GRU', 'LSTM') {
             $peerArgs = '--cell', $cell.ToLower(), '--consecutive', '--epochs', $gatedEpochs, '--report', $gatedEpochs
             Add-Row $r "scratch $cell" (Measure-Peer $peerArgs)
             $concise = Measure-Peer ($peerArgs + '--concise')
+            $concisePeers["$cell Consecutive"] = $concise
             Add-Row $r "nn.$cell + Adam" $concise
         }
     }
@@ -304,6 +311,38 @@ foreach ($cell in 'GRU', 'LSTM') {
     $r.Samples | ForEach-Object { " - $_" }
     Add-Row $r "nn.$cell + Adam" $concise
 }
+
+# As a user times it: the wall clock of a whole Start-RnnTraining call of 20 epochs in a warm process (after a call
+# of 10), set-up, first epoch and all, per epoch, against the peer's own seconds per epoch from above.
+''
+'== Whole training calls, as a user times them: Start-RnnTraining -Epochs 20 in a warm process, wall clock / 20'
+$wallEpochs = if ($Quick) { 5 } else { 20 }
+@(foreach ($run in @('RNN', 'Random'), @('RNN', 'Consecutive'), @('GRU', 'Consecutive'), @('LSTM', 'Consecutive')) {
+    $cell, $sampling = $run
+    $null = $corpus | Start-RnnTraining -CellType $cell -Sampling $sampling -Epochs ([math]::Max(2, $wallEpochs / 2)) -Seed $Seed[0] -ThreadCount $ThreadCount
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $null = $corpus | Start-RnnTraining -CellType $cell -Sampling $sampling -Epochs $wallEpochs -Seed $Seed[0] -ThreadCount $ThreadCount
+    $perEpoch = $watch.Elapsed.TotalSeconds / $wallEpochs
+    $peer = $concisePeers["$cell $sampling"]
+    [pscustomobject]@{
+        Configuration = "$cell SGD, $sampling"; 'Ours s/epoch (wall)' = '{0:F3}' -f $perEpoch
+        Peer = "nn.$cell"; 'Peer s/epoch' = if ($peer) { '{0:F3}' -f $peer.SecondsPerEpoch }; 'Peer/ours' = if ($peer) { '{0:F2}x' -f ($peer.SecondsPerEpoch / $perEpoch) }
+    }
+}) | Format-Table -AutoSize | Out-String -Width 200
+
+# The whole corpus, the generalization recipe's workload: 63,282 characters, 2,582 distinct.
+''
+"== The whole corpus (Import-LyricsCorpus -MaxChars 100000: $($whole.Length) characters, $($whole.VocabularySize) distinct), random sampling, hidden 256"
+$wholeEpochs = if ($Quick) { 2 } else { 3 }
+@(foreach ($cell in 'RNN', 'GRU', 'LSTM') {
+    $model = $whole | Start-RnnTraining -CellType $cell -Epochs $wholeEpochs -Seed $Seed[0] -ThreadCount $ThreadCount
+    $seconds = @($model.History.Seconds)
+    [pscustomobject]@{
+        Cell = $cell; Epochs = $wholeEpochs; 'first epoch s' = '{0:F2}' -f $seconds[0]
+        's/epoch after it (median)' = '{0:F2}' -f (Get-Median ($seconds | Select-Object -Skip 1)); Perplexity = '{0:F1}' -f $model.Perplexity
+    }
+    $model.Dispose()
+}) | Format-Table -AutoSize | Out-String -Width 200
 
 if (-not $Quick) {
     # The book's whole text 40 times over (2.5 million characters): memory should follow the data and the model.
@@ -338,6 +377,16 @@ if (-not $Quick) {
     }
     finally { Remove-Item $file -ErrorAction Ignore }
 }
+
+''
+"== The plans the module chose for the products these runs made, by measurement on this machine ($([PSCharRnn.Numerics.GemmPlanner]::MachineIdentity))"
+"kept in $([PSCharRnn.Numerics.GemmPlanner]::Default.StorePath): 'stored' ones were measured by an earlier process; µs per product of each candidate"
+[PSCharRnn.Numerics.GemmPlanner]::Default.Made | ForEach-Object {
+    [pscustomobject]@{
+        Shape = "$($_.Shape)"; Plan = "$($_.Plan)"; From = if ($_.Stored) { 'stored' } else { 'measured' }
+        'µs by candidate' = ($_.Microseconds.GetEnumerator() | Sort-Object Value | ForEach-Object { '{0} {1:F1}' -f $_.Key, $_.Value }) -join ', '
+    }
+} | Format-Table -AutoSize -Wrap | Out-String -Width 250
 
 ''
 '== Side by side, this run (Peer/ours above 1: we are faster)'
