@@ -21,7 +21,7 @@ public sealed record GemmChoice(ProductShape Shape, GemmPlan Plan, IReadOnlyDict
 public sealed class GemmPlanner(string storePath)
 {
     public const string FileName = "gemm-plans.json";
-    private const int Rounds = 3;
+    private const int Rounds = 5, MinCallsPerRound = 3;
     private const double RoundMilliseconds = 1.0;
 
     // Keyed by the candidate list itself: the seam passes one cached list per element type, so a lookup allocates nothing.
@@ -62,8 +62,9 @@ public sealed class GemmPlanner(string storePath)
         })).Value;
     }
 
-    // Each candidate in turn, a round of at least a millisecond each, the best round kept: rounds interleave so that a
-    // burst of load on a shared machine does not fall on one candidate.
+    // Each candidate in turn, a round of at least three calls and a millisecond each, the median call of the best round
+    // kept: rounds interleave so that a burst of load on a shared machine does not fall on one candidate, and the
+    // median leaves out the one call that wakes a backend's threads after another backend ran.
     private static unsafe Dictionary<string, double> Measure<T>(ProductShape shape, IReadOnlyList<GemmPlan> candidates)
         where T : unmanaged, INumber<T>
     {
@@ -80,11 +81,17 @@ public sealed class GemmPlanner(string storePath)
             for (int round = 0; round < Rounds; round++)
                 foreach (var plan in candidates)
                 {
-                    long start = Stopwatch.GetTimestamp();
-                    int calls = 0;
-                    do { Run(plan, shape, a, b, c); calls++; }
-                    while (Stopwatch.GetElapsedTime(start).TotalMilliseconds < RoundMilliseconds);
-                    best[plan.ToString()] = Math.Min(best[plan.ToString()], Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls);
+                    var calls = new List<double>();
+                    long roundStart = Stopwatch.GetTimestamp();
+                    do
+                    {
+                        long start = Stopwatch.GetTimestamp();
+                        Run(plan, shape, a, b, c);
+                        calls.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                    }
+                    while (calls.Count < MinCallsPerRound || Stopwatch.GetElapsedTime(roundStart).TotalMilliseconds < RoundMilliseconds);
+                    calls.Sort();
+                    best[plan.ToString()] = Math.Min(best[plan.ToString()], calls[calls.Count / 2]);
                 }
             return best;
         }

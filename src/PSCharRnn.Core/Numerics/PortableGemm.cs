@@ -46,6 +46,9 @@ internal static unsafe class PortableGemm
     private readonly struct Product<T>(int n, int k, T alpha, T* a, long rowStride, long columnStride, T* b, int ldb, T beta, T* c, int ldc)
         where T : unmanaged, INumber<T>
     {
+        // Fully optimized from the first call (no tiered JIT): the planner times a product in a few calls, and the
+        // first epoch should run as fast as the rest.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Rows(int first, int last)
         {
             int wide = 2 * Vector<T>.Count;
@@ -63,6 +66,7 @@ internal static unsafe class PortableGemm
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void FourRows(int i, int j)
         {
             Vector<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
@@ -87,6 +91,7 @@ internal static unsafe class PortableGemm
             Store(target + 3L * ldc, c30, c31);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void OneRow(int i, int j)
         {
             Vector<T> c0 = default, c1 = default;
@@ -100,6 +105,7 @@ internal static unsafe class PortableGemm
             Store(c + (long)i * ldc + j, c0, c1);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void OneElement(int i, int j)
         {
             T sum = T.Zero;
