@@ -38,6 +38,19 @@ public sealed class GemmPlannerTests : IDisposable
     }
 
     [Fact]
+    public void AProcessTakesAPlanAnotherStoredAfterItFirstReadTheStore()
+    {
+        var running = new GemmPlanner(Store);
+        running.Choose<float>(Step with { N = 64 }, Gemm.Plans);          // has read the store, without Step
+        var other = new GemmPlanner(Store).Choose<float>(Step, Gemm.Plans);
+
+        var taken = running.Choose<float>(Step, Gemm.Plans);
+
+        Assert.True(taken.Stored);
+        Assert.Equal(other.Plan, taken.Plan);
+    }
+
+    [Fact]
     public void AnotherMachinesPlansAreKeptButNotUsed()
     {
         string key = $"{Step} of {string.Join(",", Gemm.Plans)}";

@@ -51,14 +51,14 @@ public sealed class GemmPlanner(string storePath)
         {
             string storeKey = $"{shape} of {string.Join(",", candidates)}";
             if (candidates.Count == 1) return new GemmChoice(shape, candidates[0], new Dictionary<string, double>(), Stored: false);
-            if (Stored().TryGetValue(storeKey, out var known))
+            if (Lookup(storeKey) is { } known)
                 return new GemmChoice(shape, GemmPlan.Parse(known.Plan), known.Microseconds, Stored: true);
             // On one thread a split plan is its unsplit twin.
             var distinct = shape.Threads > 1 ? candidates : candidates.Where(p => !p.Split || p.Backend == GemmBackend.Mkl).ToList();
             var timings = Measure<T>(shape, distinct);
-            var fastest = distinct.MinBy(p => timings[p.ToString()]);
-            Save(storeKey, new StoredChoice(fastest.ToString(), timings));
-            return new GemmChoice(shape, fastest, timings, Stored: false);
+            var measured = new StoredChoice(distinct.MinBy(p => timings[p.ToString()]).ToString(), timings);
+            var kept = Keep(storeKey, measured);
+            return new GemmChoice(shape, GemmPlan.Parse(kept.Plan), kept.Microseconds, Stored: !ReferenceEquals(kept, measured));
         })).Value;
     }
 
@@ -109,9 +109,16 @@ public sealed class GemmPlanner(string storePath)
 
     private sealed record StoredChoice(string Plan, Dictionary<string, double> Microseconds);
 
-    private Dictionary<string, StoredChoice> Stored()
+    // The store as this process last read it; a shape it lacks is looked for again on disk, where another process
+    // (a job, a killed run's checkpointing child) may have put it since.
+    private StoredChoice? Lookup(string key)
     {
-        lock (storeGate) return stored ??= ReadStore().GetValueOrDefault(MachineIdentity) ?? [];
+        lock (storeGate)
+        {
+            if (stored is not null && stored.TryGetValue(key, out var known)) return known;
+            stored = ReadStore().GetValueOrDefault(MachineIdentity) ?? [];
+            return stored.GetValueOrDefault(key);
+        }
     }
 
     private Dictionary<string, Dictionary<string, StoredChoice>> ReadStore()
@@ -127,24 +134,44 @@ public sealed class GemmPlanner(string storePath)
         }
     }
 
-    // Merged with what other processes stored meanwhile, and replaced atomically. A store that cannot be written (a
-    // read-only home) only costs the next process a measurement.
-    private void Save(string key, StoredChoice choice)
+    // The first process to store a shape's plan decides it: under a lock file, a plan another process stored while this
+    // one measured is taken instead of this one's, so that processes that start together compute the same sums. The
+    // store is merged and replaced atomically; one that cannot be written (a read-only home) costs the next process a
+    // measurement.
+    private StoredChoice Keep(string key, StoredChoice measured)
     {
         lock (storeGate)
         {
-            Stored()[key] = choice;
+            stored ??= [];
             try
             {
+                Directory.CreateDirectory(Path.GetDirectoryName(StorePath)!);
+                using var exclusive = LockStore();
                 var all = ReadStore();
                 var mine = all.GetValueOrDefault(MachineIdentity) ?? [];
-                mine[key] = choice;
+                if (mine.TryGetValue(key, out var earlier)) return stored[key] = earlier;
+                mine[key] = measured;
                 all[MachineIdentity] = mine;
-                Directory.CreateDirectory(Path.GetDirectoryName(StorePath)!);
                 AtomicFile.Write(StorePath, "GemmPlansWriteFailed", stream =>
                     JsonSerializer.Serialize(stream, all, new JsonSerializerOptions { WriteIndented = true }));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PSCharRnnException) { }
+            return stored[key] = measured;
+        }
+    }
+
+    private FileStream LockStore()
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(StorePath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt < 100)
+            {
+                Thread.Sleep(50);   // another process is writing the store
+            }
         }
     }
 
