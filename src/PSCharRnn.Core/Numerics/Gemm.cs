@@ -92,7 +92,7 @@ public static unsafe class Gemm
     public static void Multiply<T>(bool transposeA, bool transposeB, int m, int n, int k,
         T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc) where T : unmanaged, INumber<T>
     {
-        var shape = new ProductShape(typeof(T) == typeof(float) ? "f32" : "f64", transposeA, transposeB, m, n, k, get_num_threads());
+        var shape = new ProductShape(typeof(T) == typeof(float) ? "f32" : "f64", transposeA, transposeB, m, n, k);
         var plan = GemmPlanner.Default.Choose<T>(shape, Candidates<T>()).Plan;
         Multiply(plan, transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }

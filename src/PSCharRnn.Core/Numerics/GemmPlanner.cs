@@ -53,10 +53,8 @@ public sealed class GemmPlanner(string storePath)
             if (candidates.Count == 1) return new GemmChoice(shape, candidates[0], new Dictionary<string, double>(), Stored: false);
             if (Lookup(storeKey) is { } known)
                 return new GemmChoice(shape, GemmPlan.Parse(known.Plan), known.Microseconds, Stored: true);
-            // On one thread a split plan is its unsplit twin.
-            var distinct = shape.Threads > 1 ? candidates : candidates.Where(p => !p.Split || p.Backend == GemmBackend.Mkl).ToList();
-            var timings = Measure<T>(shape, distinct);
-            var measured = new StoredChoice(distinct.MinBy(p => timings[p.ToString()]).ToString(), timings);
+            var timings = Measure<T>(shape, candidates);
+            var measured = new StoredChoice(candidates.MinBy(p => timings[p.ToString()]).ToString(), timings);
             var kept = Keep(storeKey, measured);
             return new GemmChoice(shape, GemmPlan.Parse(kept.Plan), kept.Microseconds, Stored: !ReferenceEquals(kept, measured));
         })).Value;
