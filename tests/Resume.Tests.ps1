@@ -74,6 +74,22 @@ Describe 'A resumed model trains on with its own settings' {
         $next.History[-1].ValidationPerplexity | Should -Not -BeNullOrEmpty
     }
 
+    It 'keeps -Precision Mixed through a saved file and a resume, says what it does on this machine, and goes back to Full when told' {
+        $file = "$TestDrive/mixed.safetensors"
+        $mixed = $corpus | Start-RnnTraining @fast -Epochs 2 -Precision Mixed -Seed 3 -CheckpointPath $file -WarningVariable warned -WarningAction SilentlyContinue -Verbose 4>&1 |
+            Where-Object { $_ -is [PSCharRnn.Model.RnnModel] -or "$_" -like '-Precision Mixed*' } | Tee-Object -Variable said | Where-Object { $_ -is [PSCharRnn.Model.RnnModel] }
+        $mixed.LastTraining.Precision | Should -Be 'Mixed'
+        $message = @($said | Where-Object { $_ -isnot [PSCharRnn.Model.RnnModel] }) + @($warned) | ForEach-Object { "$_" } | Select-Object -Unique
+        @($message).Count | Should -Be 1
+        if ([PSCharRnn.Numerics.Gemm]::MixedUnavailable) { "$warned" | Should -BeLike "*trains in float32 here: $([PSCharRnn.Numerics.Gemm]::MixedUnavailable)*" }
+        else { "$message" | Should -Match 'mklbf16|measured faster than bf16' }
+        $resumed = Import-RnnModel $file | Start-RnnTraining -Corpus $corpus -Epochs 1 -WarningAction SilentlyContinue
+        $resumed.LastTraining.Precision | Should -Be 'Mixed'
+        $resumed.EpochsTrained | Should -Be 3
+        ($resumed | Start-RnnTraining -Epochs 1 -Precision Full -WarningVariable again).LastTraining.Precision | Should -Be 'Full'
+        $again | Should -BeNullOrEmpty -Because 'full precision has nothing to say'
+    }
+
     It 'says so when -Optimizer replaces the optimizer, and what happens to the old state' {
         $adam = $corpus | Start-RnnTraining @fast -Epochs 1 -Optimizer Adam
         $sgd = $adam | Start-RnnTraining -Epochs 1 -Optimizer SGD -WarningVariable warned -WarningAction SilentlyContinue

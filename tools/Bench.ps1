@@ -266,8 +266,10 @@ function Add-Row($Ours, [string] $PeerName, $Peer) {
 }
 
 $concisePeers = @{}
+$float32 = @{}   # the book's runs in float32 by "cell sampling seed", for the bf16 check below
 foreach ($sampling in 'Random', 'Consecutive') {
     $r = Measure-Ours RNN $sampling SGD $rnnEpochs $Seed[0] -Memory
+    $float32["RNN $sampling $($Seed[0])"] = $r
     ''
     "== RNN (section 6.4), $sampling sampling, SGD lr 100, seed $($r.Seed), $($r.Epochs) epochs"
     "seconds per epoch: median {0:F3} after a first epoch of {1:F3}; {2:P0} of the matmul-rate bound ({3:P0} of the bound at the module's own product rate)" -f $r.SecondsPerEpoch, $r.FirstEpoch, ((17.6 / $gflops) / $r.SecondsPerEpoch), ((17.6 / $ownGflops) / $r.SecondsPerEpoch)
@@ -286,11 +288,17 @@ foreach ($sampling in 'Random', 'Consecutive') {
     Add-Row $r 'scratch RNN (6.4)' (Measure-Peer $peerArgs)
     $concisePeers["RNN $sampling"] = Measure-Peer ($peerArgs + '--concise')
     Add-Row $r 'nn.RNN + Adam (6.5)' $concisePeers["RNN $sampling"]
+    foreach ($s in $Seed | Select-Object -Skip 1) {
+        $other = Measure-Ours RNN $sampling SGD $rnnEpochs $s
+        $float32["RNN $sampling $s"] = $other
+        "RNN, $sampling sampling, seed ${s}: perplexity {0:F3} at epoch {1}, {2:F3} s/epoch" -f $other.Perplexity, $other.Epochs, $other.SecondsPerEpoch
+    }
 }
 
 foreach ($cell in 'GRU', 'LSTM') {
     foreach ($s in $Seed) {
         $r = Measure-Ours $cell Consecutive SGD $gatedEpochs $s
+        $float32["$cell Consecutive $s"] = $r
         ''
         "== $cell (section $(if ($cell -eq 'GRU') { '6.7' } else { '6.8' })), consecutive sampling, SGD lr 100, seed $s, $($r.Epochs) epochs (the book: $(if ($cell -eq 'GRU') { '1.44' } else { '4.27' }) at 160)"
         "seconds per epoch: median {0:F3} after a first epoch of {1:F3}" -f $r.SecondsPerEpoch, $r.FirstEpoch
@@ -310,6 +318,30 @@ foreach ($cell in 'GRU', 'LSTM') {
     "seconds per epoch: median {0:F3}" -f $r.SecondsPerEpoch
     $r.Samples | ForEach-Object { " - $_" }
     Add-Row $r "nn.$cell + Adam" $concise
+}
+
+# -Precision Mixed with its products forced into bf16 (PSCHARRNN_GEMM=mklbf16, read once per process, so in a fresh
+# one): the book's runs over the same seeds, perplexity and seconds per epoch beside float32's above.
+''
+'== The book''s runs with -Precision Mixed, output layer in bf16 (PSCHARRNN_GEMM=mklbf16, a fresh process), beside float32'
+$mixedWhy = [PSCharRnn.Numerics.Gemm]::MixedUnavailable
+if ($mixedWhy) { "not run: $mixedWhy" }
+else {
+    $runs = @(foreach ($cell in 'RNN', 'GRU', 'LSTM') { foreach ($sampling in @(if ($cell -eq 'RNN') { 'Random', 'Consecutive' } else { 'Consecutive' })) { foreach ($s in $Seed) { "$cell $sampling $s" } } })
+    $script = "Import-Module '$ModulePath'; `$corpus = Import-LyricsCorpus; foreach (`$run in '$($runs -join "','")') { `$cell, `$sampling, `$seed = `$run -split ' '; " +
+        "`$m = `$corpus | Start-RnnTraining -CellType `$cell -Sampling `$sampling -Epochs (`$cell -eq 'RNN' ? $rnnEpochs : $gatedEpochs) -Seed `$seed -ThreadCount $ThreadCount -ReportEvery 0 -Precision Mixed -Verbose 4>&1 | Where-Object { `$_ -is [PSCharRnn.Model.RnnModel] }; " +
+        "`$s = @(`$m.History.Seconds | Select-Object -Skip 1 | Sort-Object); '{0}|{1}|{2}' -f `$run, `$m.Perplexity, `$s[[int][math]::Floor(`$s.Count / 2)]; `$m.Dispose() }"
+    $env:PSCHARRNN_GEMM = 'mklbf16'
+    try { $lines = Invoke-FreshPwsh $script }
+    finally { $env:PSCHARRNN_GEMM = $null }
+    @(foreach ($line in $lines | Where-Object { $_ -match '^\w+ \w+ \d+\|' }) {
+        $run, $perplexity, $seconds = $line -split '\|'
+        $full = $float32[$run]
+        [pscustomobject]@{
+            Run = $run; Epochs = $full.Epochs; 'float32 ppl' = '{0:F3}' -f $full.Perplexity; 'bf16 ppl' = '{0:F3}' -f [double]$perplexity
+            'float32 s/epoch' = '{0:F3}' -f $full.SecondsPerEpoch; 'bf16 s/epoch' = '{0:F3}' -f [double]$seconds; 'float32/bf16' = '{0:F2}x' -f ($full.SecondsPerEpoch / [double]$seconds)
+        }
+    }) | Format-Table -AutoSize | Out-String -Width 200
 }
 
 # As a user times it: the wall clock of a whole Start-RnnTraining call of 20 epochs in a warm process (after a call
@@ -333,15 +365,25 @@ $wallEpochs = if ($Quick) { 5 } else { 20 }
 # The whole corpus, the generalization recipe's workload: 63,282 characters, 2,582 distinct.
 ''
 "== The whole corpus (Import-LyricsCorpus -MaxChars 100000: $($whole.Length) characters, $($whole.VocabularySize) distinct), random sampling, hidden 256"
+$probe = ([PSCharRnn.Model.ModelSettings]::new()).Create($whole.Vocabulary, $Seed[0], [TorchSharp.torch]::CPU)
+$mixed = [PSCharRnn.Training.MixedPrecision]::For($probe, [PSCharRnn.Model.TrainingOptions]@{ Precision = 'Mixed' })
+$probe.Dispose()
+"what -Precision Mixed does here: $mixed"
+if (-not $mixed.UsesBf16) { 'so its runs below are float32 too, and Full/Mixed shows only how much the same epochs vary on this machine' }
 $wholeEpochs = if ($Quick) { 2 } else { 3 }
 @(foreach ($cell in 'RNN', 'GRU', 'LSTM') {
-    $model = $whole | Start-RnnTraining -CellType $cell -Epochs $wholeEpochs -Seed $Seed[0] -ThreadCount $ThreadCount
-    $seconds = @($model.History.Seconds)
-    [pscustomobject]@{
-        Cell = $cell; Epochs = $wholeEpochs; 'first epoch s' = '{0:F2}' -f $seconds[0]
-        's/epoch after it (median)' = '{0:F2}' -f (Get-Median ($seconds | Select-Object -Skip 1)); Perplexity = '{0:F1}' -f $model.Perplexity
+    $perEpoch = @{}
+    foreach ($precision in 'Full', 'Mixed') {
+        $model = $whole | Start-RnnTraining -CellType $cell -Epochs $wholeEpochs -Seed $Seed[0] -ThreadCount $ThreadCount -Precision $precision -WarningAction SilentlyContinue
+        $seconds = @($model.History.Seconds)
+        $perEpoch[$precision] = Get-Median ($seconds | Select-Object -Skip 1)
+        [pscustomobject]@{
+            Cell = $cell; Precision = $precision; Epochs = $wholeEpochs; 'first epoch s' = '{0:F2}' -f $seconds[0]
+            's/epoch after it (median)' = '{0:F2}' -f $perEpoch[$precision]; Perplexity = '{0:F1}' -f $model.Perplexity
+            'Full/Mixed' = if ($precision -eq 'Mixed') { '{0:F2}x' -f ($perEpoch.Full / $perEpoch.Mixed) }
+        }
+        $model.Dispose()
     }
-    $model.Dispose()
 }) | Format-Table -AutoSize | Out-String -Width 200
 
 if (-not $Quick) {
@@ -383,7 +425,7 @@ if (-not $Quick) {
 "kept in $([PSCharRnn.Numerics.GemmPlanner]::Default.StorePath): 'stored' ones were measured by an earlier process; µs per product of each candidate"
 [PSCharRnn.Numerics.GemmPlanner]::Default.Made | ForEach-Object {
     [pscustomobject]@{
-        Shape = "$($_.Shape)"; Plan = "$($_.Plan)"; From = if ($_.Stored) { 'stored' } else { 'measured' }
+        Shape = "$($_.Shape)"; Among = if ($_.Candidates.Backend -contains 'MklBf16') { 'float32, bf16' } else { 'float32' }; Plan = "$($_.Plan)"; From = if ($_.Stored) { 'stored' } else { 'measured' }
         'µs by candidate' = ($_.Microseconds.GetEnumerator() | Sort-Object Value | ForEach-Object { '{0} {1:F1}' -f $_.Key, $_.Value }) -join ', '
     }
 } | Format-Table -AutoSize -Wrap | Out-String -Width 250

@@ -138,6 +138,10 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     [Parameter]
     public Sampling Sampling { get; set; } = TrainingOptions.Book.Sampling;
 
+    /// <summary>Full (the book's) or Mixed: the output layer's products take bfloat16 inputs and sum in float32 where the processor has bf16 arithmetic (AVX512_BF16 or AMX) and that was measured faster; parameters, optimizer state, the softmax and the loss stay float32. Elsewhere it says why and trains in float32. A resumed model keeps its precision unless you state another.</summary>
+    [Parameter]
+    public Precision Precision { get; set; } = TrainingOptions.Book.Precision;
+
     /// <summary>Report perplexity and samples every N epochs (0: never).</summary>
     [Parameter]
     [ValidateRange(0, TrainingOptions.MaxEpochs)]
@@ -296,6 +300,11 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
                 ErrorDetails = new ErrorDetails($"{ex.Message} Training goes on with the model in memory; the next checkpoint tries again."),
             }),
         };
+        if (MixedPrecision.For(model, trainer.Options) is { } mixed)
+        {
+            if (mixed.UsesBf16) WriteVerbose(mixed.ToString());
+            else WriteWarning(mixed.ToString());
+        }
         var progress = new TrainingProgress(this, trainer.Options);
         trainer.EpochCompleted = progress.OnEpoch;
         trainer.BatchCompleted = progress.OnBatch;
@@ -313,8 +322,9 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     {
         double rate = o.LearningRate ?? ModelOptimizer.DefaultLearningRate(o.Optimizer);
         string held = o.ValidationFraction is double f ? string.Create(CultureInfo.InvariantCulture, $", the last {f * 100}% held out") : "";
+        string mixed = o.Precision == Precision.Mixed ? ", mixed precision" : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"Train {o.Epochs} epoch(s): {o.Optimizer} at learning rate {rate}, {o.Sampling} sampling, {o.BatchSize} x {o.NumSteps} minibatches, clipping at {o.ClipTheta}{held}");
+            $"Train {o.Epochs} epoch(s): {o.Optimizer} at learning rate {rate}, {o.Sampling} sampling, {o.BatchSize} x {o.NumSteps} minibatches, clipping at {o.ClipTheta}{held}{mixed}");
     }
 
     // A model file the run will write, checked before any training; null when not given or declined (-Confirm).
@@ -359,6 +369,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
             WeightDecay = Stated(nameof(WeightDecay), WeightDecay, last.WeightDecay),
             LabelSmoothing = Stated(nameof(LabelSmoothing), LabelSmoothing, last.LabelSmoothing),
             Sampling = Stated(nameof(Sampling), Sampling, last.Sampling),
+            Precision = Stated(nameof(Precision), Precision, last.Precision),
             ReportEvery = Stated(nameof(ReportEvery), ReportEvery, last.ReportEvery),
             SampleLength = Stated(nameof(SampleLength), SampleLength, last.SampleLength),
             SamplePrefixes = Prefixes(model, corpus, last.SamplePrefixes),

@@ -8,14 +8,20 @@ namespace PSCharRnn.Model;
 
 /// <summary>
 /// What the loss node takes besides tensors and what it reports besides the loss it differentiates: label smoothing
-/// ε (the target is (1 − ε)·one-hot + ε/V, so no character's probability is driven to zero) in, the plain mean
-/// cross-entropy of the targets (the perplexity's, which smoothing does not change) out.
+/// ε (the target is (1 − ε)·one-hot + ε/V, so no character's probability is driven to zero) and the precision of its
+/// products in, the plain mean cross-entropy of the targets (the perplexity's, which smoothing does not change) out.
 /// </summary>
 public sealed class LossTerms
 {
-    public LossTerms(double labelSmoothing = 0) => LabelSmoothing = labelSmoothing;
+    public LossTerms(double labelSmoothing = 0, Precision precision = Precision.Full)
+    {
+        LabelSmoothing = labelSmoothing;
+        Precision = precision;
+    }
 
     public double LabelSmoothing { get; }
+
+    public Precision Precision { get; }
 
     /// <summary>The mean of −log p(target), set by the forward pass.</summary>
     public double CrossEntropy { get; internal set; }
@@ -38,6 +44,17 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
     public static Tensor Mean(Tensor hidden, Tensor wHq, Tensor bQ, Tensor targets, LossTerms? terms = null) =>
         apply(hidden, wHq, bQ, targets, terms ?? new LossTerms())[0];
 
+    /// <summary>
+    /// The node's three products for <paramref name="rows"/> states of <paramref name="width"/> units and
+    /// <paramref name="classes"/> characters: the logits H·W_hq, dL/dH = D·W_hqᵀ and (dL/dW_hq)ᵀ = Dᵀ·H.
+    /// </summary>
+    public static IReadOnlyList<ProductShape> Products<T>(int rows, int width, int classes) =>
+    [
+        ProductShape.Of<T>(false, false, rows, classes, width),
+        ProductShape.Of<T>(false, true, rows, width, classes),
+        ProductShape.Of<T>(true, false, classes, width, rows),
+    ];
+
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
         var (hidden, wHq, bQ, targets) = (((Tensor)vars[0]).contiguous(), ((Tensor)vars[1]).contiguous(), ((Tensor)vars[2]).contiguous(), ((Tensor)vars[3]).contiguous());
@@ -45,23 +62,24 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
         var probabilities = empty(hidden.shape[0], wHq.shape[1], dtype: hidden.dtype, device: hidden.device);
         double epsilon = terms.LabelSmoothing;
         var (crossEntropy, smoothed) = hidden.dtype == ScalarType.Float32
-            ? Forward<float>(hidden, wHq, bQ, targets, probabilities, epsilon > 0)
-            : Forward<double>(hidden, wHq, bQ, targets, probabilities, epsilon > 0);
+            ? Forward<float>(hidden, wHq, bQ, targets, probabilities, epsilon > 0, terms.Precision)
+            : Forward<double>(hidden, wHq, bQ, targets, probabilities, epsilon > 0, terms.Precision);
         terms.CrossEntropy = crossEntropy;
         ctx.save_for_backward(new() { hidden, wHq, targets, probabilities });
         ctx.save_data(nameof(LossTerms.LabelSmoothing), epsilon);
+        ctx.save_data(nameof(LossTerms.Precision), terms.Precision);
         return new() { tensor((1 - epsilon) * crossEntropy + epsilon * smoothed, dtype: hidden.dtype, device: hidden.device) };
     }
 
     // Fills probabilities with each row's softmax; returns the means of −log p(target) and, when smoothing needs it
     // (a pass over each row more), of −(1/V)·Σ_j log p_j.
     private static unsafe (double CrossEntropy, double Uniform) Forward<T>(Tensor hidden, Tensor wHq, Tensor bQ, Tensor targets, Tensor probabilities,
-        bool smoothing) where T : unmanaged, IFloatingPointIeee754<T>
+        bool smoothing, Precision precision) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rows = (int)hidden.shape[0], width = (int)hidden.shape[1], classes = (int)wHq.shape[1];
         T* logits = TensorMemory.Of<T>(probabilities), bias = TensorMemory.Of<T>(bQ);
         long* target = TensorMemory.Of<long>(targets);
-        Gemm.Multiply(false, false, rows, classes, width, T.One, TensorMemory.Of<T>(hidden), width, TensorMemory.Of<T>(wHq), classes, T.Zero, logits, classes);
+        Gemm.Multiply(false, false, rows, classes, width, T.One, TensorMemory.Of<T>(hidden), width, TensorMemory.Of<T>(wHq), classes, T.Zero, logits, classes, precision);
         var parts = Partition(rows);
         var sums = new (double CrossEntropy, double Uniform)[parts.Length];
         Parallel.For(0, parts.Length, part =>
@@ -99,11 +117,12 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
         var saved = ctx.get_saved_variables();
         var (hidden, wHq, targets, probabilities) = (saved[0], saved[1], saved[2], saved[3]);
         double scale = gradOutputs[0].ToDouble() / hidden.shape[0], epsilon = (double)ctx.get_data(nameof(LossTerms.LabelSmoothing));
+        var precision = (Precision)ctx.get_data(nameof(LossTerms.Precision));
         var gradHidden = empty_like(hidden);
         var gradWTransposed = empty(wHq.shape[1], wHq.shape[0], dtype: wHq.dtype, device: wHq.device);
         if (epsilon > 0) probabilities.sub_(epsilon / wHq.shape[1]);
-        if (hidden.dtype == ScalarType.Float32) Backward<float>(hidden, wHq, targets, probabilities, 1 - epsilon, scale, gradHidden, gradWTransposed);
-        else Backward<double>(hidden, wHq, targets, probabilities, 1 - epsilon, scale, gradHidden, gradWTransposed);
+        if (hidden.dtype == ScalarType.Float32) Backward<float>(hidden, wHq, targets, probabilities, 1 - epsilon, scale, gradHidden, gradWTransposed, precision);
+        else Backward<double>(hidden, wHq, targets, probabilities, 1 - epsilon, scale, gradHidden, gradWTransposed, precision);
         return new() { gradHidden, gradWTransposed.t().contiguous(), probabilities.sum(dim: 0).mul_(scale), null!, null! };
     }
 
@@ -113,7 +132,7 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
     // product Dᵀ·H runs faster than the [H, V] product Hᵀ·D (measured here: MKL 2.5 against 3.0 ms, the AVX-512
     // kernel 1.3 against 1.55), by more than the 0.1 ms transpose that follows.
     private static unsafe void Backward<T>(Tensor hidden, Tensor wHq, Tensor targets, Tensor probabilities, double targetWeight, double scale,
-        Tensor gradHidden, Tensor gradWTransposed) where T : unmanaged, IFloatingPointIeee754<T>
+        Tensor gradHidden, Tensor gradWTransposed, Precision precision) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rows = (int)hidden.shape[0], width = (int)hidden.shape[1], classes = (int)wHq.shape[1];
         T* h = TensorMemory.Of<T>(hidden), w = TensorMemory.Of<T>(wHq), d = TensorMemory.Of<T>(probabilities);
@@ -121,7 +140,7 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
         T weight = T.CreateTruncating(targetWeight);
         for (int i = 0; i < rows; i++) d[(long)i * classes + target[i]] -= weight;
         T alpha = T.CreateTruncating(scale);
-        Gemm.Multiply(false, true, rows, width, classes, alpha, d, classes, w, classes, T.Zero, TensorMemory.Of<T>(gradHidden), width);
-        Gemm.Multiply(true, false, classes, width, rows, alpha, d, classes, h, width, T.Zero, TensorMemory.Of<T>(gradWTransposed), width);
+        Gemm.Multiply(false, true, rows, width, classes, alpha, d, classes, w, classes, T.Zero, TensorMemory.Of<T>(gradHidden), width, precision);
+        Gemm.Multiply(true, false, classes, width, rows, alpha, d, classes, h, width, T.Zero, TensorMemory.Of<T>(gradWTransposed), width, precision);
     }
 }

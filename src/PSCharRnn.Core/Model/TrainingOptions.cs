@@ -1,3 +1,5 @@
+using PSCharRnn.Numerics;
+
 namespace PSCharRnn.Model;
 
 /// <summary>The book's hyperparameters for section 6.4, as defaults.</summary>
@@ -46,6 +48,9 @@ public sealed record TrainingOptions
     /// <summary>Label smoothing ε of the loss: the target is (1 − ε)·one-hot + ε/V (0: none, the book's).</summary>
     public double LabelSmoothing { get; init; }
     public Sampling Sampling { get; init; } = Sampling.Random;
+
+    /// <summary>What the output layer's products compute in (Full: the book's).</summary>
+    public Precision Precision { get; init; }
     public int ReportEvery { get; init; } = 50;
     public int SampleLength { get; init; } = 50;
     public IReadOnlyList<string> SamplePrefixes { get; init; } = new[] { "分开", "不分开" };

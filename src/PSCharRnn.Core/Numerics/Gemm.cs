@@ -15,6 +15,12 @@ public enum GemmBackend
 
     /// <summary>The module's managed kernel over System.Numerics.Vector: needs nothing from libtorch's exports, runs on every CPU.</summary>
     Portable,
+
+    /// <summary>
+    /// MKL's bfloat16 product (inputs rounded to bfloat16, sums in float32), on processors with AVX512_BF16 or AMX: a
+    /// candidate only for the products -Precision Mixed allows. Forced, it runs those products and MKL the rest.
+    /// </summary>
+    MklBf16,
 }
 
 /// <summary>
@@ -36,15 +42,21 @@ public static unsafe class Gemm
     public static IReadOnlyList<GemmBackend> Available =>
         Enum.GetValues<GemmBackend>().Where(IsAvailable).ToList();
 
-    /// <summary>Every plan this machine can run for single-precision products (double precision has no AVX-512 kernel).</summary>
-    public static IReadOnlyList<GemmPlan> Plans => Available.SelectMany(GemmPlan.Of).ToList();
+    /// <summary>Every full-precision plan this machine can run for single-precision products (double precision has no AVX-512 kernel).</summary>
+    public static IReadOnlyList<GemmPlan> Plans => Available.Where(b => b != GemmBackend.MklBf16).SelectMany(GemmPlan.Of).ToList();
 
     public static bool IsAvailable(GemmBackend backend) => backend switch
     {
         GemmBackend.Mkl => MklGemm.IsAvailable,
         GemmBackend.Avx512 => Avx512F.IsSupported,
+        GemmBackend.MklBf16 => Bf16Gemm.Unavailable is null,
         _ => true,
     };
+
+    /// <summary>Why products that -Precision Mixed allows run in float32 on this machine, or null when bf16 is among their candidates.</summary>
+    public static string? MixedUnavailable =>
+        Forced is { } forced && forced != GemmBackend.MklBf16 ? $"{Variable}={forced.ToString().ToLowerInvariant()} forces full-precision products"
+        : Bf16Gemm.Unavailable;
 
     /// <summary>The backend a PSCHARRNN_GEMM value forces (null or empty: none, each shape's plan is measured).</summary>
     public static GemmBackend? Choose(string? forced)
@@ -61,19 +73,36 @@ public static unsafe class Gemm
         return backend;
     }
 
-    private static string Why(GemmBackend backend) => backend == GemmBackend.Mkl
-        ? "its libtorch exports no MKL sgemm_" : "the processor, or .NET, reports no AVX-512";
+    private static string Why(GemmBackend backend) => backend switch
+    {
+        GemmBackend.Mkl => "its libtorch exports no MKL sgemm_",
+        GemmBackend.MklBf16 => Bf16Gemm.Unavailable!,
+        _ => "the processor, or .NET, reports no AVX-512",
+    };
 
-    private static readonly Lazy<IReadOnlyList<GemmPlan>> SingleCandidates = new(() => CandidatesFor(single: true));
-    private static readonly Lazy<IReadOnlyList<GemmPlan>> DoubleCandidates = new(() => CandidatesFor(single: false));
+    private static readonly Lazy<IReadOnlyList<GemmPlan>> SingleCandidates = new(() => CandidatesFor(single: true, mixed: false));
+    private static readonly Lazy<IReadOnlyList<GemmPlan>> MixedCandidates = new(() => CandidatesFor(single: true, mixed: true));
+    private static readonly Lazy<IReadOnlyList<GemmPlan>> DoubleCandidates = new(() => CandidatesFor(single: false, mixed: false));
 
-    /// <summary>The plans a product of element type T may run on here: every available one, or the forced backend's.</summary>
-    public static IReadOnlyList<GemmPlan> Candidates<T>() => typeof(T) == typeof(float) ? SingleCandidates.Value : DoubleCandidates.Value;
+    /// <summary>
+    /// The plans a product of element type T may run on here: every available full-precision one, or the forced
+    /// backend's; with <see cref="Precision.Mixed"/>, single-precision products may also run in bf16.
+    /// </summary>
+    public static IReadOnlyList<GemmPlan> Candidates<T>(Precision precision = Precision.Full) =>
+        typeof(T) != typeof(float) ? DoubleCandidates.Value
+        : precision == Precision.Mixed ? MixedCandidates.Value : SingleCandidates.Value;
 
-    private static IReadOnlyList<GemmPlan> CandidatesFor(bool single) =>
-        (Forced is { } forced ? GemmPlan.Of(forced) : Plans)
-            .Where(p => single || p.Backend != GemmBackend.Avx512 || Forced == GemmBackend.Avx512)
-            .ToList();
+    private static IReadOnlyList<GemmPlan> CandidatesFor(bool single, bool mixed)
+    {
+        var bf16 = GemmPlan.Of(GemmBackend.MklBf16);
+        var plans = Forced switch
+        {
+            GemmBackend.MklBf16 => single && mixed ? bf16 : GemmPlan.Of(GemmBackend.Mkl),
+            { } forced => GemmPlan.Of(forced),
+            null => single && mixed && IsAvailable(GemmBackend.MklBf16) ? Plans.Concat(bf16) : Plans,
+        };
+        return plans.Where(p => single || p.Backend != GemmBackend.Avx512 || Forced == GemmBackend.Avx512).ToList();
+    }
 
     /// <summary>How many threads a kernel splits a product into <paramref name="parts"/> across: libtorch's count, or one.</summary>
     internal static int Threads(bool split, int parts) => split ? Math.Clamp(get_num_threads(), 1, parts) : 1;
@@ -90,10 +119,9 @@ public static unsafe class Gemm
     /// elements. C is not read when beta is 0.
     /// </summary>
     public static void Multiply<T>(bool transposeA, bool transposeB, int m, int n, int k,
-        T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc) where T : unmanaged, INumber<T>
+        T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc, Precision precision = Precision.Full) where T : unmanaged, INumber<T>
     {
-        var shape = new ProductShape(typeof(T) == typeof(float) ? "f32" : "f64", transposeA, transposeB, m, n, k);
-        var plan = GemmPlanner.Default.Choose<T>(shape, Candidates<T>()).Plan;
+        var plan = GemmPlanner.Default.Choose<T>(ProductShape.Of<T>(transposeA, transposeB, m, n, k), Candidates<T>(precision)).Plan;
         Multiply(plan, transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
@@ -101,7 +129,9 @@ public static unsafe class Gemm
     public static void Multiply<T>(GemmPlan plan, bool transposeA, bool transposeB, int m, int n, int k,
         T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc) where T : unmanaged, INumber<T>
     {
-        if (plan.Backend == GemmBackend.Avx512 && typeof(T) == typeof(float))
+        if (plan.Backend == GemmBackend.MklBf16 && typeof(T) == typeof(float))
+            Bf16Gemm.Multiply(transposeA, transposeB, m, n, k, (float)(object)alpha, (float*)a, lda, (float*)b, ldb, (float)(object)beta, (float*)c, ldc);
+        else if (plan.Backend == GemmBackend.Avx512 && typeof(T) == typeof(float))
             Avx512Gemm.Multiply(plan.Split, m, n, k, (float)(object)alpha, (float*)a, transposeA ? 1 : lda, transposeA ? lda : 1,
                 (float*)b, transposeB, ldb, (float)(object)beta, (float*)c, ldc);
         else if (plan.Backend != GemmBackend.Portable && MklGemm.IsAvailable)

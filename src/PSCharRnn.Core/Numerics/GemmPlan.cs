@@ -2,22 +2,22 @@ namespace PSCharRnn.Numerics;
 
 /// <summary>
 /// How one product runs: a backend and, for the module's own kernels, whether it is split across libtorch's thread
-/// count (each element of C is the same fixed-order sum either way, so the two give identical results). MKL splits
-/// on its own OpenMP threads.
+/// count (each element of C is the same fixed-order sum either way, so the two give identical results). MKL (float32 or
+/// bf16) splits on its own OpenMP threads.
 /// </summary>
 public readonly record struct GemmPlan(GemmBackend Backend, bool Split)
 {
     public override string ToString() =>
-        Backend == GemmBackend.Mkl ? "mkl" : $"{Backend.ToString().ToLowerInvariant()}/{(Split ? "split" : "1")}";
+        Backend is GemmBackend.Mkl or GemmBackend.MklBf16 ? Backend.ToString().ToLowerInvariant() : $"{Backend.ToString().ToLowerInvariant()}/{(Split ? "split" : "1")}";
 
     public static GemmPlan Parse(string text)
     {
         string[] parts = text.Split('/');
         var backend = Enum.Parse<GemmBackend>(parts[0], ignoreCase: true);
-        return new GemmPlan(backend, backend == GemmBackend.Mkl || parts[1] == "split");
+        return new GemmPlan(backend, parts.Length == 1 || parts[1] == "split");
     }
 
     /// <summary>The plans of a backend: MKL's one, or the kernel on one thread and split.</summary>
     public static IEnumerable<GemmPlan> Of(GemmBackend backend) =>
-        backend == GemmBackend.Mkl ? [new(backend, true)] : [new(backend, false), new(backend, true)];
+        backend is GemmBackend.Mkl or GemmBackend.MklBf16 ? [new(backend, true)] : [new(backend, false), new(backend, true)];
 }

@@ -9,8 +9,8 @@ using PSCharRnn.Files;
 
 namespace PSCharRnn.Numerics;
 
-/// <summary>A plan chosen for a shape, with what each candidate took (µs per product) and whether it came from the store.</summary>
-public sealed record GemmChoice(ProductShape Shape, GemmPlan Plan, IReadOnlyDictionary<string, double> Microseconds, bool Stored);
+/// <summary>A plan chosen for a shape among candidates, with what each took (µs per product) and whether it came from the store.</summary>
+public sealed record GemmChoice(ProductShape Shape, GemmPlan Plan, IReadOnlyList<GemmPlan> Candidates, IReadOnlyDictionary<string, double> Microseconds, bool Stored);
 
 /// <summary>
 /// Chooses each product's plan by measurement: the first time a shape is seen, every candidate plan is timed on it
@@ -44,19 +44,23 @@ public sealed class GemmPlanner(string storePath)
     public IReadOnlyList<GemmChoice> Made =>
         choices.Values.Where(c => c.IsValueCreated).Select(c => c.Value).OrderBy(c => c.Shape.ToString()).ToList();
 
+    /// <summary>The choice this process has made or read for a shape among <paramref name="candidates"/>, or null.</summary>
+    public GemmChoice? Chosen(ProductShape shape, IReadOnlyList<GemmPlan> candidates) =>
+        choices.TryGetValue((shape, candidates), out var choice) && choice.IsValueCreated ? choice.Value : null;
+
     /// <summary>The plan for a product of this shape among <paramref name="candidates"/>: stored, or measured now.</summary>
     public GemmChoice Choose<T>(ProductShape shape, IReadOnlyList<GemmPlan> candidates) where T : unmanaged, INumber<T>
     {
         return choices.GetOrAdd((shape, candidates), key => new Lazy<GemmChoice>(() =>
         {
             string storeKey = $"{shape} of {string.Join(",", candidates)}";
-            if (candidates.Count == 1) return new GemmChoice(shape, candidates[0], new Dictionary<string, double>(), Stored: false);
+            if (candidates.Count == 1) return new GemmChoice(shape, candidates[0], candidates, new Dictionary<string, double>(), Stored: false);
             if (Lookup(storeKey) is { } known)
-                return new GemmChoice(shape, GemmPlan.Parse(known.Plan), known.Microseconds, Stored: true);
+                return new GemmChoice(shape, GemmPlan.Parse(known.Plan), candidates, known.Microseconds, Stored: true);
             var timings = Measure<T>(shape, candidates);
             var measured = new StoredChoice(candidates.MinBy(p => timings[p.ToString()]).ToString(), timings);
             var kept = Keep(storeKey, measured);
-            return new GemmChoice(shape, GemmPlan.Parse(kept.Plan), kept.Microseconds, Stored: !ReferenceEquals(kept, measured));
+            return new GemmChoice(shape, GemmPlan.Parse(kept.Plan), candidates, kept.Microseconds, Stored: !ReferenceEquals(kept, measured));
         })).Value;
     }
 

@@ -13,7 +13,7 @@ internal static unsafe class PortableGemm
 {
     private const int TileRows = 4;
 
-    /// <summary>C = alpha·op(A)·op(B) + beta·C, row-major (see <see cref="Gemm.Multiply{T}(bool, bool, int, int, int, T, T*, int, T*, int, T, T*, int)"/>; split across libtorch's threads or not).</summary>
+    /// <summary>C = alpha·op(A)·op(B) + beta·C, row-major (see <see cref="Gemm.Multiply{T}(bool, bool, int, int, int, T, T*, int, T*, int, T, T*, int, Precision)"/>; split across libtorch's threads or not).</summary>
     public static void Multiply<T>(bool split, bool transposeA, bool transposeB, int m, int n, int k,
         T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc) where T : unmanaged, INumber<T>
     {

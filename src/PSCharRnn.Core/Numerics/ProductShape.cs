@@ -9,5 +9,9 @@ public readonly record struct ProductShape(string Element, bool TransposeA, bool
     public override string ToString() =>
         $"{Element} {(TransposeA ? 'T' : 'N')}{(TransposeB ? 'T' : 'N')} [{M},{K}]x[{K},{N}]";
 
+    /// <summary>The shape of a product of element type T.</summary>
+    public static ProductShape Of<T>(bool transposeA, bool transposeB, int m, int n, int k) =>
+        new(typeof(T) == typeof(float) ? "f32" : "f64", transposeA, transposeB, m, n, k);
+
     public long MultiplyAdds => (long)M * N * K;
 }

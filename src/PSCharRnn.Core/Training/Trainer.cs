@@ -246,7 +246,7 @@ public sealed class Trainer
     {
         var inputs = tensor(Minibatch.TimeMajor(batch.Inputs), new long[] { batch.NumSteps, batch.BatchSize }, device: model.Device);
         var targets = tensor(Minibatch.TimeMajor(batch.Targets), device: model.Device);
-        var terms = new LossTerms(Options.LabelSmoothing);
+        var terms = new LossTerms(Options.LabelSmoothing, Options.Precision);
         var (loss, state) = model.Loss(inputs, targets, carried ?? model.InitialState(batch.BatchSize), dropout, terms);
         double value = terms.CrossEntropy;
         if (double.IsFinite(loss.ToDouble()))

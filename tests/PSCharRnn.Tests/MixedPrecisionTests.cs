@@ -1,0 +1,144 @@
+using PSCharRnn.Model;
+using PSCharRnn.Numerics;
+using PSCharRnn.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace PSCharRnn.Tests;
+
+/// <summary>
+/// -Precision Mixed: bfloat16 rounding, MKL's bf16 product against libtorch's product of the rounded inputs (where the
+/// processor has bf16 arithmetic), which products may run in bf16, and what the loss node does with it.
+/// </summary>
+public unsafe class MixedPrecisionTests
+{
+    private static readonly GemmPlan Bf16 = new(GemmBackend.MklBf16, true);
+
+    [Theory]
+    [InlineData(1.0f, 0x3F80)]
+    [InlineData(-2.5f, 0xC020)]
+    [InlineData(1.00390625f, 0x3F80)]       // 1 + 2^-8: halfway between 0x3F80 and 0x3F81, to the even one
+    [InlineData(1.01171875f, 0x3F82)]       // 1 + 3·2^-8: halfway between 0x3F81 and 0x3F82, to the even one
+    [InlineData(1.0039064f, 0x3F81)]        // one float above halfway: up
+    [InlineData(float.PositiveInfinity, 0x7F80)]
+    [InlineData(float.MaxValue, 0x7F80)]    // rounds past the largest bfloat16
+    [InlineData(1e-40f, 0x0001)]            // a subnormal keeps its top bits
+    public void RoundsToTheNearestBfloat16TiesToEven(float value, int expected) =>
+        Assert.Equal((ushort)expected, Bf16Gemm.Round(BitConverter.SingleToUInt32Bits(value)));
+
+    [Fact]
+    public void ANaNStaysANaNAndEveryVectorLaneRoundsAsOneValueDoes()
+    {
+        Assert.True(float.IsNaN(BitConverter.UInt32BitsToSingle((uint)Bf16Gemm.Round(0x7F80_0001u) << 16)));
+        Assert.True(float.IsNaN(BitConverter.UInt32BitsToSingle((uint)Bf16Gemm.Round(0xFFFF_FFFFu) << 16)));
+        var random = new Random(7);
+        var values = Enumerable.Range(0, 1000).Select(i => i % 97 == 0 ? float.NaN : (float)(random.NextDouble() - 0.5) * MathF.Pow(2, random.Next(-60, 60))).ToArray();
+        var rounded = new ushort[values.Length];
+        fixed (float* source = values)
+        fixed (ushort* target = rounded)
+            Bf16Gemm.Round(source, 10, 97, 100, target);   // 10 rows of 97 of every 100: vectors, the scalar tail, a stride
+        for (int r = 0; r < 10; r++)
+            for (int j = 0; j < 97; j++)
+                Assert.Equal(Bf16Gemm.Round(BitConverter.SingleToUInt32Bits(values[r * 100 + j])), rounded[r * 97 + j]);
+    }
+
+    [Fact]
+    public void MixedPrecisionAddsBf16ToTheSingleCandidatesOnlyWhereTheMachineCanRunIt()
+    {
+        var full = Gemm.Candidates<float>();
+        var mixed = Gemm.Candidates<float>(Precision.Mixed);
+        Assert.DoesNotContain(full, p => p.Backend == GemmBackend.MklBf16);
+        Assert.Equal(Gemm.Candidates<double>(), Gemm.Candidates<double>(Precision.Mixed));
+        if (Gemm.MixedUnavailable is null)
+            Assert.Equal(full.Append(Bf16), mixed);
+        else
+            Assert.Equal(full, mixed);
+        Assert.Equal(Gemm.IsAvailable(GemmBackend.MklBf16), Bf16Gemm.Unavailable is null);
+    }
+
+    public static IEnumerable<object[]> Shapes() =>
+        from shape in new (int M, int N, int K, bool TransposeA, bool TransposeB, int Padding)[]
+        {
+            (1, 1, 1, false, false, 0),
+            (7, 33, 5, true, false, 3),
+            (9, 31, 17, false, true, 1),
+            (32, 256, 256, false, false, 0),
+            (1120, 1027, 256, false, false, 0),
+            (1120, 256, 1027, false, true, 2),
+            (1027, 256, 1120, true, false, 0),
+        }
+        select new object[] { shape.M, shape.N, shape.K, shape.TransposeA, shape.TransposeB, shape.Padding };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Bf16ProductsEqualLibtorchsProductOfTheRoundedInputs(int m, int n, int k, bool transposeA, bool transposeB, int padding)
+    {
+        if (Bf16Gemm.Unavailable is { } why)
+        {
+            Assert.False(Gemm.IsAvailable(GemmBackend.MklBf16), why);
+            return;
+        }
+        using var scope = NewDisposeScope();
+        var generator = new Generator(11);
+        var storedA = randn(transposeA ? k : m, (transposeA ? m : k) + padding, generator: generator);
+        var storedB = randn(transposeB ? n : k, (transposeB ? k : n) + padding, generator: generator);
+        var storedC = randn(m, n + padding, generator: generator);
+        Tensor Op(Tensor stored, bool transpose, int columns) => (transpose ? stored.narrow(1, 0, columns).t() : stored.narrow(1, 0, columns)).to(bfloat16).to(float64);
+        var expected = Op(storedA, transposeA, transposeA ? m : k).mm(Op(storedB, transposeB, transposeB ? k : n)).mul(0.75)
+            .add(storedC.narrow(1, 0, n).to(float64).mul(0.5));
+        Gemm.Multiply(Bf16, transposeA, transposeB, m, n, k, 0.75f, TensorMemory.Of<float>(storedA), (int)storedA.shape[1],
+            TensorMemory.Of<float>(storedB), (int)storedB.shape[1], 0.5f, TensorMemory.Of<float>(storedC), (int)storedC.shape[1]);
+        // Products of bfloat16 values are exact in float32: what is left is float32 summation.
+        double error = expected.sub(storedC.narrow(1, 0, n).to(float64)).abs().max().item<double>();
+        Assert.True(error <= 4e-5 * Math.Sqrt(k), $"largest error {error:G3}");
+        if (padding > 0) Assert.True(storedC.narrow(1, n, padding).isfinite().all().item<bool>());
+    }
+
+    [Fact]
+    public void TheLossNodeRunsItsThreeProductsAmongTheMixedCandidatesAndStaysCloseToFullPrecision()
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(5);
+        int rows = 70, width = 24, classes = 41;
+        var hidden = randn(rows, width, generator: generator).requires_grad_();
+        var wHq = randn(width, classes, generator: generator).mul_(0.3).requires_grad_();
+        var bQ = zeros(classes).requires_grad_();
+        var targets = randint(classes, rows, generator: generator);
+        var results = new List<(double Loss, Tensor GradHidden, Tensor GradW)>();
+        foreach (var precision in new[] { Precision.Full, Precision.Mixed })
+        {
+            foreach (var p in new[] { hidden, wHq, bQ }) p.grad?.zero_();
+            var loss = SoftmaxCrossEntropy.Mean(hidden, wHq, bQ, targets, new LossTerms(0, precision));
+            loss.backward();
+            results.Add((loss.item<float>(), hidden.grad!.clone(), wHq.grad!.clone()));
+        }
+        var candidates = Gemm.Candidates<float>(Precision.Mixed);
+        foreach (var shape in SoftmaxCrossEntropy.Products<float>(rows, width, classes))
+            Assert.NotNull(GemmPlanner.Default.Chosen(shape, candidates));
+        Assert.Equal(results[0].Loss, results[1].Loss, 2e-2);
+        Assert.True(results[0].GradHidden.allclose(results[1].GradHidden, rtol: 0.05, atol: 1e-4));
+        Assert.True(results[0].GradW.allclose(results[1].GradW, rtol: 0.05, atol: 1e-4));
+    }
+
+    [Fact]
+    public void ARunSaysWhichOutputProductsRunInBf16OrWhyNone()
+    {
+        using var scope = NewDisposeScope();
+        var vocabulary = new Corpus.Vocabulary("abcdefgh".Select(c => c.ToString()));
+        using var model = new ModelSettings { HiddenSize = 16 }.Create(vocabulary, 1, CPU);
+        var options = new TrainingOptions { BatchSize = 4, NumSteps = 5, Precision = Precision.Mixed };
+        Assert.Null(MixedPrecision.For(model, options with { Precision = Precision.Full }));
+        var mixed = MixedPrecision.For(model, options)!;
+        if (Gemm.MixedUnavailable is { } why)
+        {
+            Assert.Empty(mixed.Products);
+            Assert.Equal(why, mixed.Float32Because);
+            Assert.Contains("trains in float32", mixed.ToString());
+            return;
+        }
+        Assert.Equal(SoftmaxCrossEntropy.Products<float>(20, 16, 8), mixed.Products.Select(p => p.Shape));
+        Assert.Equal(mixed.UsesBf16, mixed.Float32Because is null);
+        Assert.Contains(mixed.UsesBf16 ? "mklbf16" : "measured faster", mixed.ToString());
+    }
+}
