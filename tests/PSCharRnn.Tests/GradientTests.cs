@@ -157,6 +157,24 @@ public class GradientTests
     }
 
     [Fact]
+    public void AProbabilityBelowTheNormalRangeReachesTheGradientProductsAsZero()
+    {
+        using var scope = NewDisposeScope();
+        // Class 2's logit is 95 below the others: its probability e^-95 ≈ 5e-42 is a subnormal float.
+        var hidden = ones(4, 1).requires_grad_();
+        var wHq = tensor(new float[] { 0, 0, -95 }).view(1, 3).requires_grad_();
+        var bQ = zeros(3).requires_grad_();
+        var targets = tensor(new long[] { 0, 1, 0, 1 });
+        var loss = SoftmaxCrossEntropy.Mean(hidden, wHq, bQ, targets);
+        Assert.Equal(Math.Log(2), loss.ToDouble(), 1e-6);   // the loss itself is computed before any flushing
+        var gradients = autograd.grad(new[] { loss }, new[] { wHq, bQ });
+        Assert.Equal(0f, gradients[0][0, 2].ToSingle());
+        Assert.Equal(0f, gradients[1][2].ToSingle());
+        var theirs = autograd.grad(new[] { nn.functional.cross_entropy(bQ.addmm(hidden, wHq), targets) }, new[] { bQ })[0];
+        Assert.True(theirs[2].ToSingle() is > 0 and < 1e-38f, "libtorch keeps the subnormal gradient");
+    }
+
+    [Fact]
     public void DropoutActsOnlyBetweenLayersAndOnlyWhileTraining()
     {
         using var scope = NewDisposeScope();
