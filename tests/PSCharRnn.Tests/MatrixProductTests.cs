@@ -14,7 +14,8 @@ namespace PSCharRnn.Tests;
 /// </summary>
 public unsafe class MatrixProductTests
 {
-    private static readonly (int M, int N, int K, bool TransposeA, bool TransposeB, int Padding)[] Shapes =
+    /// <summary>Every tile edge, both transposes, padded leading dimensions, the model's shapes (the bf16 tests use them too).</summary>
+    internal static readonly (int M, int N, int K, bool TransposeA, bool TransposeB, int Padding)[] Shapes =
     {
         (1, 1, 1, false, false, 0),
         (7, 33, 5, true, false, 3),
@@ -26,6 +27,8 @@ public unsafe class MatrixProductTests
         (37, 1027, 256, false, true, 2),
         (1027, 256, 300, true, false, 0),
         (1120, 1027, 256, false, false, 0),
+        (1120, 256, 1027, false, true, 2),
+        (1027, 256, 1120, true, false, 0),
         (6, 40, 0, false, false, 1),
     };
 

@@ -58,16 +58,7 @@ public unsafe class MixedPrecisionTests
     }
 
     public static IEnumerable<object[]> Shapes() =>
-        from shape in new (int M, int N, int K, bool TransposeA, bool TransposeB, int Padding)[]
-        {
-            (1, 1, 1, false, false, 0),
-            (7, 33, 5, true, false, 3),
-            (9, 31, 17, false, true, 1),
-            (32, 256, 256, false, false, 0),
-            (1120, 1027, 256, false, false, 0),
-            (1120, 256, 1027, false, true, 2),
-            (1027, 256, 1120, true, false, 0),
-        }
+        from shape in MatrixProductTests.Shapes
         select new object[] { shape.M, shape.N, shape.K, shape.TransposeA, shape.TransposeB, shape.Padding };
 
     [Theory]
