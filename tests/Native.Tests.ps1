@@ -75,7 +75,7 @@ Describe 'libtorch inside pwsh' {
         $mixed | Should -Not -Be $full -Because 'bf16 products give other sums'
         [math]::Abs($mixed - $full) / $full | Should -BeLessThan 0.02
     }
-    It 'multiplies as libtorch does on every plan without AVX-512 (DOTNET_EnableAVX512=0: AVX2 vectors), in single and double precision' {
+    It 'multiplies as libtorch does on every plan without AVX-512 (DOTNET_EnableAVX512=0: the AVX2 kernel and AVX2 vectors), in single and double precision' {
         $check = @'
 Import-Module ./PSCharRnn.psd1
 $null = Import-LyricsCorpus -MaxChars 200 | New-RnnModel -HiddenSize 8
@@ -119,6 +119,7 @@ foreach ($dtype in 'Float32', 'Float64') {
         $out[0] | Should -Be 8 -Because 'without AVX-512 a vector holds eight floats (AVX2)'
         $out[1] | Should -Not -Match 'avx512'
         $out[1] | Should -Match 'portable/1,portable/split'
+        if ([System.Runtime.Intrinsics.X86.Avx2]::IsSupported -and [System.Runtime.Intrinsics.X86.Fma]::IsSupported) { $out[1] | Should -Match 'avx2/1,avx2/split' }
         $errors = [double[]]$out[2..7]
         $errors.Count | Should -Be 6
         foreach ($e in $errors[0..2]) { $e | Should -BeLessThan 1e-5 }
@@ -131,7 +132,7 @@ foreach ($dtype in 'Float32', 'Float64') {
         $unknown[0] | Should -BeLike 'GemmBackendUnknown,*'
         $unknown[1] | Should -Be 'InvalidArgument'
         $unknown[2] | Should -Be 'openblas'
-        $unknown[3] | Should -BeLike '*mkl, avx512, portable*'
+        $unknown[3] | Should -BeLike '*mkl, avx512, avx2, portable*'
         $unavailable = Invoke-ChildPwshWith @{ PSCHARRNN_GEMM = 'avx512'; DOTNET_EnableAVX512 = '0' } $script
         $unavailable[0] | Should -BeLike 'GemmBackendUnavailable,*'
         $unavailable[1] | Should -Be 'NotImplemented'

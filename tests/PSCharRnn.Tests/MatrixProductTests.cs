@@ -30,6 +30,7 @@ public unsafe class MatrixProductTests
         (1120, 256, 1027, false, true, 2),
         (1027, 256, 1120, true, false, 0),
         (6, 40, 0, false, false, 1),
+        (12, 16, 3, false, false, 0),
     };
 
     public static IEnumerable<object[]> Cases() =>
@@ -79,8 +80,9 @@ public unsafe class MatrixProductTests
     {
         Assert.Contains(GemmBackend.Portable, Gemm.Available);
         Assert.Equal(Avx512F.IsSupported, Gemm.Available.Contains(GemmBackend.Avx512));
+        Assert.Equal(Avx2.IsSupported && Fma.IsSupported, Gemm.Available.Contains(GemmBackend.Avx2));
         Assert.Equal(OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64, Gemm.Available.Contains(GemmBackend.Mkl));
-        Assert.Equal(Gemm.Available.Count(b => b is GemmBackend.Avx512 or GemmBackend.Portable) * 2 + (Gemm.Available.Contains(GemmBackend.Mkl) ? 1 : 0), Gemm.Plans.Count);
+        Assert.Equal(Gemm.Available.Count(b => b is GemmBackend.Avx512 or GemmBackend.Avx2 or GemmBackend.Portable) * 2 + (Gemm.Available.Contains(GemmBackend.Mkl) ? 1 : 0), Gemm.Plans.Count);
         Assert.DoesNotContain(Gemm.Plans, p => p.Backend == GemmBackend.MklBf16);
     }
 
@@ -94,10 +96,11 @@ public unsafe class MatrixProductTests
         var unknown = Assert.Throws<PSCharRnnException>(() => Gemm.Choose("openblas"));
         Assert.Equal("GemmBackendUnknown", unknown.ErrorId);
         Assert.Equal("openblas", unknown.Target);
-        Assert.Contains("mkl, avx512, portable", unknown.Message);
+        Assert.Contains("mkl, avx512, avx2, portable", unknown.Message);
         Assert.Equal("GemmBackendUnknown", Assert.Throws<PSCharRnnException>(() => Gemm.Choose("7")).ErrorId);
         if (Avx512F.IsSupported) Assert.Equal(GemmBackend.Avx512, Gemm.Choose("avx512"));
         else Assert.Equal("GemmBackendUnavailable", Assert.Throws<PSCharRnnException>(() => Gemm.Choose("avx512")).ErrorId);
+        if (Avx2.IsSupported && Fma.IsSupported) Assert.Equal(GemmBackend.Avx2, Gemm.Choose("avx2"));
     }
 
     // A [rows, columns] matrix stored with `padding` extra columns a row (a leading dimension larger than its width).

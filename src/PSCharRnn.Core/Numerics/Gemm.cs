@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.Intrinsics.X86;
 using static TorchSharp.torch;
 
 namespace PSCharRnn.Numerics;
@@ -12,6 +11,9 @@ public enum GemmBackend
 
     /// <summary>The module's AVX-512 kernel (single precision; double precision goes to MKL where present, else the portable kernel).</summary>
     Avx512,
+
+    /// <summary>The module's AVX2 kernel, for CPUs without AVX-512 (single precision, as <see cref="Avx512"/>).</summary>
+    Avx2,
 
     /// <summary>The module's managed kernel over System.Numerics.Vector: needs nothing from libtorch's exports, runs on every CPU.</summary>
     Portable,
@@ -42,13 +44,14 @@ public static unsafe class Gemm
     public static IReadOnlyList<GemmBackend> Available =>
         Enum.GetValues<GemmBackend>().Where(IsAvailable).ToList();
 
-    /// <summary>Every full-precision plan this machine can run for single-precision products (double precision has no AVX-512 kernel).</summary>
+    /// <summary>Every full-precision plan this machine can run for single-precision products (double precision has no AVX-512 or AVX2 kernel).</summary>
     public static IReadOnlyList<GemmPlan> Plans => Available.Where(b => b != GemmBackend.MklBf16).SelectMany(GemmPlan.Of).ToList();
 
     public static bool IsAvailable(GemmBackend backend) => backend switch
     {
         GemmBackend.Mkl => MklGemm.IsAvailable,
-        GemmBackend.Avx512 => Avx512F.IsSupported,
+        GemmBackend.Avx512 => Avx512Tile.IsSupported,
+        GemmBackend.Avx2 => Avx2Tile.IsSupported,
         GemmBackend.MklBf16 => Bf16Gemm.Unavailable is null,
         _ => true,
     };
@@ -77,6 +80,7 @@ public static unsafe class Gemm
     {
         GemmBackend.Mkl => "its libtorch exports no MKL sgemm_",
         GemmBackend.MklBf16 => Bf16Gemm.Unavailable!,
+        GemmBackend.Avx2 => "the processor, or .NET, reports no AVX2 with FMA",
         _ => "the processor, or .NET, reports no AVX-512",
     };
 
@@ -101,8 +105,11 @@ public static unsafe class Gemm
             { } forced => GemmPlan.Of(forced),
             null => single && mixed && IsAvailable(GemmBackend.MklBf16) ? Plans.Concat(bf16) : Plans,
         };
-        return plans.Where(p => single || p.Backend != GemmBackend.Avx512 || Forced == GemmBackend.Avx512).ToList();
+        return plans.Where(p => single || !OwnKernel(p.Backend) || Forced == p.Backend).ToList();
     }
+
+    // The module's vector kernels multiply single precision only.
+    private static bool OwnKernel(GemmBackend backend) => backend is GemmBackend.Avx512 or GemmBackend.Avx2;
 
     /// <summary>How many threads a kernel splits a product into <paramref name="parts"/> across: libtorch's count, or one.</summary>
     internal static int Threads(bool split, int parts) => split ? Math.Clamp(get_num_threads(), 1, parts) : 1;
@@ -131,9 +138,13 @@ public static unsafe class Gemm
     {
         if (plan.Backend == GemmBackend.MklBf16 && typeof(T) == typeof(float))
             Bf16Gemm.Multiply(transposeA, transposeB, m, n, k, (float)(object)alpha, (float*)a, lda, (float*)b, ldb, (float)(object)beta, (float*)c, ldc);
-        else if (plan.Backend == GemmBackend.Avx512 && typeof(T) == typeof(float))
-            Avx512Gemm.Multiply(plan.Split, m, n, k, (float)(object)alpha, (float*)a, transposeA ? 1 : lda, transposeA ? lda : 1,
+        else if (OwnKernel(plan.Backend) && typeof(T) == typeof(float))
+        {
+            delegate*<bool, int, int, int, float, float*, int, int, float*, bool, int, float, float*, int, void> kernel =
+                plan.Backend == GemmBackend.Avx512 ? &PanelGemm<Avx512Tile>.Multiply : &PanelGemm<Avx2Tile>.Multiply;
+            kernel(plan.Split, m, n, k, (float)(object)alpha, (float*)a, transposeA ? 1 : lda, transposeA ? lda : 1,
                 (float*)b, transposeB, ldb, (float)(object)beta, (float*)c, ldc);
+        }
         else if (plan.Backend != GemmBackend.Portable && MklGemm.IsAvailable)
             MklGemm.Multiply(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         else

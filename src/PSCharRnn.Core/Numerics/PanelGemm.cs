@@ -1,0 +1,117 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace PSCharRnn.Numerics;
+
+/// <summary>
+/// The register tile a <see cref="PanelGemm{TTile}"/> multiplies with: TileRows rows of C by TileColumns columns, its
+/// sums kept in vector registers while one panel of B streams past.
+/// </summary>
+internal interface ITile
+{
+    static abstract int TileRows { get; }
+    static abstract int TileColumns { get; }
+    static abstract bool IsSupported { get; }
+
+    /// <summary>target[0..TileRows) rows of TileColumns = alpha·A's TileRows rows·panel + beta·target.</summary>
+    static abstract unsafe void Rows(float* ap, long rowStride, long columnStride, float* panel, int panelStride, int depth, float* target, int ldc, float alpha, float beta);
+
+    /// <summary>One row: target[0..TileColumns) = alpha·A's row·panel + beta·target.</summary>
+    static abstract unsafe void OneRow(float* ap, long columnStride, float* panel, int panelStride, int depth, float* target, float alpha, float beta);
+}
+
+/// <summary>
+/// Single-precision matrix products of the module's own kernels: C in column panels of the tile's width, each panel of
+/// B read (or gathered) once while every block of rows uses it, the tile's vector code for the sums. The CPU-specific
+/// part is the tile alone (<see cref="Avx512Tile"/>, <see cref="Avx2Tile"/>). Each element of C is one fixed-order sum
+/// over k, whatever the thread count, so results are deterministic.
+/// </summary>
+internal static unsafe class PanelGemm<TTile> where TTile : ITile
+{
+    /// <summary>
+    /// C = alpha·A·op(B) + beta·C (C is not read when beta is 0). A is [m, k] with element (i, p) at
+    /// a[i·rowStride + p·columnStride], so a transposed A costs nothing; op(B) is [k, n], stored row-major with row
+    /// stride ldb, or as its row-major transpose when <paramref name="transposeB"/> (each panel is then gathered once:
+    /// a loop of small products should pass an untransposed copy); C is row-major [m, n].
+    /// </summary>
+    public static void Multiply(bool split, int m, int n, int k, float alpha, float* a, int rowStride, int columnStride,
+        float* b, bool transposeB, int ldb, float beta, float* c, int ldc)
+    {
+        if (!TTile.IsSupported) throw new PlatformNotSupportedException($"This processor cannot run {typeof(TTile).Name}.");
+        var product = new Product(m, n, k, alpha, a, rowStride, columnStride, b, transposeB, ldb, beta, c, ldc);
+        int panels = (n + TTile.TileColumns - 1) / TTile.TileColumns;
+        int threads = Gemm.Threads(split, panels);
+        if (threads == 1) product.Panels(0, panels);
+        else Parallel.For(0, threads, t => product.Panels(panels * t / threads, panels * (t + 1) / threads));
+    }
+
+    // The operands of one product, so that threads can share it; the tile loops take what they use as plain arguments.
+    private readonly struct Product(int m, int n, int k, float alpha, float* a, int rowStride, int columnStride,
+        float* b, bool transposeB, int ldb, float beta, float* c, int ldc)
+    {
+        // Column panels [first, last): each panel's slice of B stays in cache while every row block uses it.
+        // Fully optimized from the first call (no tiered JIT): the planner times a product in a few calls, and the
+        // first epoch should run as fast as the rest.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Panels(int first, int last)
+        {
+            int tileRows = TTile.TileRows, tileColumns = TTile.TileColumns;
+            float* packed = null, narrow = stackalloc float[tileRows * tileColumns];
+            try
+            {
+                for (int panel = first; panel < last; panel++)
+                {
+                    int column = panel * tileColumns, width = Math.Min(tileColumns, n - column);
+                    float* panelB = b + column;
+                    int panelStride = ldb;
+                    if (width < tileColumns || transposeB)
+                    {
+                        // A transposed or narrower panel is gathered into [k, tile width] (zeros beyond n), so the tile
+                        // code always reads whole contiguous rows.
+                        if (packed == null) packed = (float*)NativeMemory.AlignedAlloc((nuint)(Math.Max(k, 1) * tileColumns * sizeof(float)), 64);
+                        for (int p = 0; p < k; p++)
+                            for (int j = 0; j < tileColumns; j++)
+                                packed[p * tileColumns + j] = j >= width ? 0f : transposeB ? b[(long)(column + j) * ldb + p] : b[(long)p * ldb + column + j];
+                        panelB = packed;
+                        panelStride = tileColumns;
+                    }
+                    int row = 0;
+                    // A narrow panel's tiles land in a full-width buffer first, then their valid columns in C.
+                    bool full = width == tileColumns;
+                    float* tile = full ? null : narrow;
+                    for (; row + tileRows <= m; row += tileRows)
+                    {
+                        float* target = c + (long)row * ldc + column;
+                        if (full) TTile.Rows(a + (long)row * rowStride, rowStride, columnStride, panelB, panelStride, k, target, ldc, alpha, beta);
+                        else
+                        {
+                            TTile.Rows(a + (long)row * rowStride, rowStride, columnStride, panelB, panelStride, k, tile, tileColumns, alpha, 0f);
+                            CopyColumns(tile, target, ldc, tileRows, width, beta);
+                        }
+                    }
+                    for (; row < m; row++)
+                    {
+                        float* target = c + (long)row * ldc + column;
+                        if (full) TTile.OneRow(a + (long)row * rowStride, columnStride, panelB, panelStride, k, target, alpha, beta);
+                        else
+                        {
+                            TTile.OneRow(a + (long)row * rowStride, columnStride, panelB, panelStride, k, tile, alpha, 0f);
+                            CopyColumns(tile, target, ldc, 1, width, beta);
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                if (packed != null) NativeMemory.AlignedFree(packed);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CopyColumns(float* tile, float* target, int ldc, int rows, int width, float beta)
+    {
+        for (int i = 0; i < rows; i++, tile += TTile.TileColumns, target += ldc)
+            for (int j = 0; j < width; j++) target[j] = beta != 0f ? MathF.FusedMultiplyAdd(target[j], beta, tile[j]) : tile[j];
+    }
+}
