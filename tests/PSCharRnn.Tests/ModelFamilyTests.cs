@@ -65,6 +65,52 @@ public class ModelFamilyTests
     }
 
     [Fact]
+    public void AResumedCosineScheduleTakesTheRatesOfAnUninterruptedOne()
+    {
+        // A checkpoint's optimizer comes back at its last epoch's rate; the schedule must still anchor on its first.
+        var corpus = Tiny.Corpus(Repetitive);
+        var options = new TrainingOptions
+        {
+            NumSteps = 9, BatchSize = 8, Optimizer = OptimizerKind.Adam, LearningRate = 0.01, Schedule = LearningRateSchedule.Cosine,
+            ScheduleEpochs = 5, Seed = 11, ReportEvery = 0, ThreadCount = 1,
+        };
+        using var straight = NewModel(CellType.GRU, hidden: 16);
+        new Trainer(straight, corpus, options with { Epochs = 5 }).Train(CancellationToken.None);
+
+        string file = Path.Combine(Path.GetTempPath(), $"cosine-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            using (var first = NewModel(CellType.GRU, hidden: 16))
+            {
+                new Trainer(first, corpus, options with { Epochs = 3 }).Train(CancellationToken.None);
+                ModelFile.Save(first, file);
+            }
+            using var resumed = ModelFile.Load(file);
+            new Trainer(resumed, corpus, resumed.LastTraining! with { Epochs = 2, Seed = null }).Train(CancellationToken.None);
+            Assert.Equal(straight.History.Select(r => r.LearningRate), resumed.History.Select(r => r.LearningRate));
+            Assert.Equal(straight.History.Select(r => r.Perplexity), resumed.History.Select(r => r.Perplexity));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void ACosineScheduleBeginsAtTheRateItIsGivenWhenTheOptimizerWasMadeAtAnother()
+    {
+        var corpus = Tiny.Corpus(Repetitive);
+        var options = new TrainingOptions { NumSteps = 9, BatchSize = 8, Optimizer = OptimizerKind.Adam, LearningRate = 0.01, Seed = 11, ReportEvery = 0, ThreadCount = 1, Epochs = 1 };
+        using var model = NewModel(CellType.RNN, hidden: 8);
+        new Trainer(model, corpus, options).Train(CancellationToken.None);
+        new Trainer(model, corpus, options with { LearningRate = 0.002, Schedule = LearningRateSchedule.Cosine, ScheduleStart = 1, ScheduleEpochs = 4, Epochs = 4 })
+            .Train(CancellationToken.None);
+        var cosine = Enumerable.Range(0, 4).Select(k => 0.0002 + 0.0018 * (1 + Math.Cos(Math.PI * k / 4)) / 2);
+        foreach (var (expected, actual) in cosine.Zip(model.History.Skip(1).Select(r => r.LearningRate!.Value)))
+            Assert.Equal(expected, actual, 12);
+    }
+
+    [Fact]
     public void AdamsStateIsSavedAndLoaded()
     {
         using var model = NewModel(CellType.GRU, hidden: 8);

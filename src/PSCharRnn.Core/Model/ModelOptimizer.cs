@@ -36,13 +36,15 @@ public sealed class ModelOptimizer : IDisposable
 
     private bool KeepsMoments => Kind != OptimizerKind.SGD;
 
-    public double LearningRate
+    public double LearningRate => optimizer.ParamGroups.First().LearningRate;
+
+    /// <summary>
+    /// Sets the learning rate a run begins from, as the rate a TorchSharp scheduler anchors on too (its initial rate,
+    /// which otherwise stays the one this optimizer was made with: a loaded checkpoint's last rate, or an earlier run's).
+    /// </summary>
+    public void BeginAt(double learningRate)
     {
-        get => optimizer.ParamGroups.First().LearningRate;
-        set
-        {
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = value;
-        }
+        foreach (var group in optimizer.ParamGroups) (group.LearningRate, group.InitialLearningRate) = (learningRate, learningRate);
     }
 
     public void ZeroGrad() => optimizer.zero_grad();

@@ -23,7 +23,7 @@ internal sealed class EpochLearningRates
         this.optimizer = optimizer;
         (start, length) = (options.ScheduleStart, options.ScheduleEpochs ?? options.Epochs);
         double rate = options.LearningRate!.Value;
-        optimizer.LearningRate = rate;
+        optimizer.BeginAt(rate);
         if (options.Schedule == LearningRateSchedule.Cosine)
             scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer.Torch, length, rate * CosineFloor);
     }
