@@ -185,12 +185,27 @@ function Measure-Import {
     [pscustomobject]@{ Import = Get-Median ($runs | ForEach-Object { $_[0] }); FirstModel = Get-Median ($runs | ForEach-Object { $_[1] }) }
 }
 
-function Measure-Peer([string[]] $Arguments) {
+# Sets an environment variable, or removes it for $null (which [Environment]::SetEnvironmentVariable would receive from
+# PowerShell as an empty string, a value Unix keeps and libgomp rejects).
+function Set-ProcessVariable([string] $Name, $Value) {
+    if ($null -eq $Value) { Remove-Item "Env:$Name" -ErrorAction Ignore } else { Set-Item "Env:$Name" $Value }
+}
+
+# Runs a script block with environment variables set (null: removed), then puts them back as they were. (Its own
+# names are unusual so that the block, which sees them, finds its caller's variables instead.)
+function Invoke-WithEnvironment([hashtable] $WithVariables, [scriptblock] $WithAction) {
+    $withSaved = @{}
+    foreach ($withName in $WithVariables.Keys) { $withSaved[$withName] = [Environment]::GetEnvironmentVariable($withName); Set-ProcessVariable $withName $WithVariables[$withName] }
+    try { & $WithAction }
+    finally { foreach ($withName in $withSaved.Keys) { Set-ProcessVariable $withName $withSaved[$withName] } }
+}
+
+function Measure-Peer([string[]] $Arguments, [hashtable] $Environment = @{}) {
     if (-not $script:peerReady) { return $null }
-    $env:OMP_WAIT_POLICY = 'PASSIVE'; $env:GOMP_SPINCOUNT = $null     # the peers' README setting, not ours
-    $env:OPENBLAS_CORETYPE = $script:peerCore
-    try { $out = & $Python $PeerScript --zip $zip --threads $ThreadCount @Arguments 2>&1 }
-    finally { $env:OMP_WAIT_POLICY = $null; $env:OPENBLAS_CORETYPE = $script:userCore }
+    # The peers' README setting (OMP_WAIT_POLICY), not ours (GOMP_SPINCOUNT); OpenBLAS on the kernels this CPU takes.
+    $peerEnvironment = @{ OMP_WAIT_POLICY = 'PASSIVE'; GOMP_SPINCOUNT = $null; OPENBLAS_CORETYPE = $script:peerCore }
+    foreach ($name in $Environment.Keys) { $peerEnvironment[$name] = $Environment[$name] }
+    $out = Invoke-WithEnvironment $peerEnvironment { & $Python $PeerScript --zip $zip --threads $ThreadCount @Arguments 2>&1 }
     $last = $out | Select-String '^sec/epoch (\S+) ppl (\S+)' | Select-Object -Last 1
     if (-not $last) { Write-Warning "The peer printed no result: $($out | Select-Object -Last 3)"; return $null }
     [pscustomobject]@{ SecondsPerEpoch = [double]$last.Matches[0].Groups[1].Value; Perplexity = [double]$last.Matches[0].Groups[2].Value }
@@ -217,7 +232,6 @@ foreach ($shape in @(32, 256, 256), @(32, 256, 768), @(32, 256, 1024), @(1120, 2
 }
 # Fair peers: Debian's OpenBLAS falls back to its SSE3 'Prescott' kernels on CPUs it does not know, several times
 # slower at products; then the peers run on the kernels this CPU can take, and the output says so.
-$script:userCore = $env:OPENBLAS_CORETYPE
 $script:peerCore = $env:OPENBLAS_CORETYPE
 if ($script:peerReady) {
     $env:OPENBLAS_VERBOSE = '2'
@@ -265,7 +279,6 @@ function Add-Row($Ours, [string] $PeerName, $Peer) {
     })
 }
 
-$concisePeers = @{}
 $float32 = @{}   # the book's runs in float32 by "cell sampling seed", for the bf16 check below
 foreach ($sampling in 'Random', 'Consecutive') {
     $r = Measure-Ours RNN $sampling SGD $rnnEpochs $Seed[0] -Memory
@@ -286,8 +299,7 @@ foreach ($sampling in 'Random', 'Consecutive') {
     }
     $peerArgs = @('--epochs', $rnnEpochs, '--report', $rnnEpochs) + $(if ($sampling -eq 'Consecutive') { '--consecutive' })
     Add-Row $r 'scratch RNN (6.4)' (Measure-Peer $peerArgs)
-    $concisePeers["RNN $sampling"] = Measure-Peer ($peerArgs + '--concise')
-    Add-Row $r 'nn.RNN + Adam (6.5)' $concisePeers["RNN $sampling"]
+    Add-Row $r 'nn.RNN + Adam (6.5)' (Measure-Peer ($peerArgs + '--concise'))
     foreach ($s in $Seed | Select-Object -Skip 1) {
         $other = Measure-Ours RNN $sampling SGD $rnnEpochs $s
         $float32["RNN $sampling $s"] = $other
@@ -308,7 +320,6 @@ foreach ($cell in 'GRU', 'LSTM') {
             $peerArgs = '--cell', $cell.ToLower(), '--consecutive', '--epochs', $gatedEpochs, '--report', $gatedEpochs
             Add-Row $r "scratch $cell" (Measure-Peer $peerArgs)
             $concise = Measure-Peer ($peerArgs + '--concise')
-            $concisePeers["$cell Consecutive"] = $concise
             Add-Row $r "nn.$cell + Adam" $concise
         }
     }
@@ -331,9 +342,7 @@ else {
     $script = "Import-Module '$ModulePath'; `$corpus = Import-LyricsCorpus; foreach (`$run in '$($runs -join "','")') { `$cell, `$sampling, `$seed = `$run -split ' '; " +
         "`$m = `$corpus | Start-RnnTraining -CellType `$cell -Sampling `$sampling -Epochs (`$cell -eq 'RNN' ? $rnnEpochs : $gatedEpochs) -Seed `$seed -ThreadCount $ThreadCount -ReportEvery 0 -Precision Mixed -Verbose 4>&1 | Where-Object { `$_ -is [PSCharRnn.Model.RnnModel] }; " +
         "`$s = @(`$m.History.Seconds | Select-Object -Skip 1 | Sort-Object); '{0}|{1}|{2}' -f `$run, `$m.Perplexity, `$s[[int][math]::Floor(`$s.Count / 2)]; `$m.Dispose() }"
-    $env:PSCHARRNN_GEMM = 'mklbf16'
-    try { $lines = Invoke-FreshPwsh $script }
-    finally { $env:PSCHARRNN_GEMM = $null }
+    $lines = Invoke-WithEnvironment @{ PSCHARRNN_GEMM = 'mklbf16' } { Invoke-FreshPwsh $script }
     @(foreach ($line in $lines | Where-Object { $_ -match '^\w+ \w+ \d+\|' }) {
         $run, $perplexity, $seconds = $line -split '\|'
         $full = $float32[$run]
@@ -344,23 +353,52 @@ else {
     }) | Format-Table -AutoSize | Out-String -Width 200
 }
 
-# As a user times it: the wall clock of a whole Start-RnnTraining call of 20 epochs in a warm process (after a call
-# of 10), set-up, first epoch and all, per epoch, against the peer's own seconds per epoch from above.
-''
-'== Whole training calls, as a user times them: Start-RnnTraining -Epochs 20 in a warm process, wall clock / 20'
+# As a user times it: the wall clock of a whole Start-RnnTraining call of 20 epochs in a fresh process, after a call of
+# 10 (set-up, first epoch and all), per epoch; the peer's 20 epochs right after it. Rounds alternate ours and the
+# peer's, so that a burst of load on a shared machine falls on both, and the medians of the rounds are compared.
 $wallEpochs = if ($Quick) { 5 } else { 20 }
-@(foreach ($run in @('RNN', 'Random'), @('RNN', 'Consecutive'), @('GRU', 'Consecutive'), @('LSTM', 'Consecutive')) {
-    $cell, $sampling = $run
-    $null = $corpus | Start-RnnTraining -CellType $cell -Sampling $sampling -Epochs ([math]::Max(2, $wallEpochs / 2)) -Seed $Seed[0] -ThreadCount $ThreadCount
-    $watch = [Diagnostics.Stopwatch]::StartNew()
-    $null = $corpus | Start-RnnTraining -CellType $cell -Sampling $sampling -Epochs $wallEpochs -Seed $Seed[0] -ThreadCount $ThreadCount
-    $perEpoch = $watch.Elapsed.TotalSeconds / $wallEpochs
-    $peer = $concisePeers["$cell $sampling"]
-    [pscustomobject]@{
-        Configuration = "$cell SGD, $sampling"; 'Ours s/epoch (wall)' = '{0:F3}' -f $perEpoch
-        Peer = "nn.$cell"; 'Peer s/epoch' = if ($peer) { '{0:F3}' -f $peer.SecondsPerEpoch }; 'Peer/ours' = if ($peer) { '{0:F2}x' -f ($peer.SecondsPerEpoch / $perEpoch) }
+$wallRounds = if ($Quick) { 1 } else { 3 }
+function Measure-WallClock([hashtable] $Environment = @{}, [hashtable] $PeerEnvironment = @{}) {
+    foreach ($run in @('RNN', 'Random'), @('RNN', 'Consecutive'), @('GRU', 'Consecutive'), @('LSTM', 'Consecutive')) {
+        $cell, $sampling = $run
+        $call = "Start-RnnTraining -CellType $cell -Sampling $sampling -Seed $($Seed[0]) -ThreadCount $ThreadCount"
+        $childScript = "Import-Module '$ModulePath'; `$c = Import-LyricsCorpus; `$null = `$c | $call -Epochs $([math]::Max(2, $wallEpochs / 2)); " +
+            "`$w = [Diagnostics.Stopwatch]::StartNew(); `$m = `$c | $call -Epochs $wallEpochs; " +
+            "'{0}|{1}' -f (`$w.Elapsed.TotalSeconds / $wallEpochs), (@(`$m.History.Seconds | Select-Object -Skip 1 | Sort-Object)[[int][math]::Floor(($wallEpochs - 1) / 2)])"
+        $peerArgs = @('--cell', $cell.ToLower(), '--epochs', $wallEpochs, '--report', $wallEpochs, '--concise') + $(if ($sampling -eq 'Consecutive') { '--consecutive' })
+        $ours = @(); $epochs = @(); $peers = @()
+        foreach ($round in 1..$wallRounds) {
+            $line = Invoke-WithEnvironment $Environment { Invoke-FreshPwsh $childScript } | Select-Object -Last 1
+            $wall, $epoch = [double[]]($line -split '\|')
+            $ours += $wall; $epochs += $epoch
+            if ($peer = Measure-Peer $peerArgs $PeerEnvironment) { $peers += $peer.SecondsPerEpoch }
+        }
+        $ourWall = Get-Median $ours; $peerEpoch = if ($peers) { Get-Median $peers }
+        [pscustomobject]@{
+            Configuration = "$cell SGD, $sampling"; 'Ours s/epoch (wall)' = '{0:F3}' -f $ourWall; 'Ours s/epoch (median epoch)' = '{0:F3}' -f (Get-Median $epochs)
+            Peer = "nn.$cell"; 'Peer s/epoch' = if ($peers) { '{0:F3}' -f $peerEpoch }
+            'Peer/ours (wall)' = if ($peers) { '{0:F2}x' -f ($peerEpoch / $ourWall) }
+            'Peer/ours (epoch)' = if ($peers) { '{0:F2}x' -f ($peerEpoch / (Get-Median $epochs)) }
+            'Rounds (wall ratios)' = if ($peers) { ((0..($peers.Count - 1)) | ForEach-Object { '{0:F2}x' -f ($peers[$_] / $ours[$_]) }) -join ' ' }
+        }
     }
-}) | Format-Table -AutoSize | Out-String -Width 200
+}
+
+''
+"== Whole training calls, as a user times them: Start-RnnTraining -Epochs $wallEpochs in a fresh process after a call of $([math]::Max(2, $wallEpochs / 2)), wall clock / $wallEpochs, alternating with the peer's $wallEpochs epochs ($wallRounds rounds, medians)"
+Measure-WallClock | Format-Table -AutoSize | Out-String -Width 250
+
+# A CPU without AVX-512, as most laptops have: .NET told there is none (DOTNET_EnableAVX512=0: no AVX-512 kernel,
+# 256-bit vectors), libtorch's own kernels and MKL held to AVX2 (ATEN_CPU_CAPABILITY, MKL_ENABLE_INSTRUCTIONS); the
+# peers held to AVX2 likewise, their OpenBLAS on its Haswell kernels.
+$avx2 = @{ DOTNET_EnableAVX512 = '0'; ATEN_CPU_CAPABILITY = 'avx2'; MKL_ENABLE_INSTRUCTIONS = 'AVX2' }
+''
+'== Without AVX-512 (DOTNET_EnableAVX512=0, ATEN_CPU_CAPABILITY=avx2, MKL_ENABLE_INSTRUCTIONS=AVX2; peers ATEN_CPU_CAPABILITY=avx2, OPENBLAS_CORETYPE=Haswell): the same calls'
+$planScript = "Import-Module '$ModulePath'; `$c = Import-LyricsCorpus; foreach (`$cell in 'RNN', 'GRU', 'LSTM') { `$null = `$c | Start-RnnTraining -CellType `$cell -Epochs 1 -ThreadCount $ThreadCount }; " +
+    "'matrix products: ' + [PSCharRnn.Numerics.Gemm]::Description; " +
+    "[PSCharRnn.Numerics.GemmPlanner]::Default.Made | ForEach-Object { '{0}: {1} ({2})' -f `$_.Shape, `$_.Plan, ((`$_.Microseconds.GetEnumerator() | Sort-Object Value | ForEach-Object { '{0} {1:F1}' -f `$_.Key, `$_.Value }) -join ', ') }"
+Invoke-WithEnvironment $avx2 { Invoke-FreshPwsh $planScript }
+Measure-WallClock $avx2 @{ ATEN_CPU_CAPABILITY = 'avx2'; OPENBLAS_CORETYPE = 'Haswell' } | Format-Table -AutoSize | Out-String -Width 250
 
 # The whole corpus, the generalization recipe's workload: 63,282 characters, 2,582 distinct.
 ''
