@@ -178,6 +178,17 @@ function Invoke-FreshPwsh([string] $Script) {
     & $launcher @($dll | Where-Object { $_ }) -NoProfile -NonInteractive -Command $Script
 }
 
+# The planner's choices in this process, each with every candidate's time; self-contained, so that a child process can
+# run its text too.
+$planTable = {
+    [PSCharRnn.Numerics.GemmPlanner]::Default.Made | ForEach-Object {
+        [pscustomobject]@{
+            Shape = "$($_.Shape)"; Among = if ($_.Candidates.Backend -contains 'MklBf16') { 'float32, bf16' } else { 'float32' }; Plan = "$($_.Plan)"; From = if ($_.Stored) { 'stored' } else { 'measured' }
+            'µs by candidate' = ($_.Microseconds.GetEnumerator() | Sort-Object Value | ForEach-Object { '{0} {1:F1}' -f $_.Key, $_.Value }) -join ', '
+        }
+    } | Format-Table -AutoSize -Wrap | Out-String -Width 250
+}
+
 function Measure-Import {
     $script = "`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$ModulePath'; `$i = `$w.Elapsed.TotalSeconds; " +
         "`$null = Import-LyricsCorpus | New-RnnModel; '{0} {1}' -f `$i, (`$w.Elapsed.TotalSeconds - `$i)"
@@ -193,14 +204,14 @@ function Set-ProcessVariable([string] $Name, $Value) {
 
 # Runs a script block with environment variables set (null: removed), then puts them back as they were. (Its own
 # names are unusual so that the block, which sees them, finds its caller's variables instead.)
-function Invoke-WithEnvironment([hashtable] $WithVariables, [scriptblock] $WithAction) {
+function Invoke-WithEnvironment([Collections.IDictionary] $WithVariables, [scriptblock] $WithAction) {
     $withSaved = @{}
     foreach ($withName in $WithVariables.Keys) { $withSaved[$withName] = [Environment]::GetEnvironmentVariable($withName); Set-ProcessVariable $withName $WithVariables[$withName] }
     try { & $WithAction }
     finally { foreach ($withName in $withSaved.Keys) { Set-ProcessVariable $withName $withSaved[$withName] } }
 }
 
-function Measure-Peer([string[]] $Arguments, [hashtable] $Environment = @{}) {
+function Measure-Peer([string[]] $Arguments, [Collections.IDictionary] $Environment = @{}) {
     if (-not $script:peerReady) { return $null }
     # The peers' README setting (OMP_WAIT_POLICY), not ours (GOMP_SPINCOUNT); OpenBLAS on the kernels this CPU takes.
     $peerEnvironment = @{ OMP_WAIT_POLICY = 'PASSIVE'; GOMP_SPINCOUNT = $null; OPENBLAS_CORETYPE = $script:peerCore }
@@ -234,9 +245,9 @@ foreach ($shape in @(32, 256, 256), @(32, 256, 768), @(32, 256, 1024), @(1120, 2
 # slower at products; then the peers run on the kernels this CPU can take, and the output says so.
 $script:peerCore = $env:OPENBLAS_CORETYPE
 if ($script:peerReady) {
-    $env:OPENBLAS_VERBOSE = '2'
-    $detected = "$(& $Python -c 'import torch; torch.ones(64, 64) @ torch.ones(64, 64)' 2>&1 | Select-String 'Core: (\S+)' | ForEach-Object { $_.Matches[0].Groups[1].Value } | Select-Object -First 1)"
-    $env:OPENBLAS_VERBOSE = $null
+    $detected = Invoke-WithEnvironment @{ OPENBLAS_VERBOSE = '2' } {
+        "$(& $Python -c 'import torch; torch.ones(64, 64) @ torch.ones(64, 64)' 2>&1 | Select-String 'Core: (\S+)' | ForEach-Object { $_.Matches[0].Groups[1].Value } | Select-Object -First 1)"
+    }
     $flags = (Select-String -Path /proc/cpuinfo -Pattern '^flags' | Select-Object -First 1).Line
     if ($detected -eq 'Prescott' -and -not $script:peerCore) {
         $script:peerCore = if ($flags -match '\bavx512f\b') { 'SkylakeX' } elseif ($flags -match '\bavx2\b') { 'Haswell' } else { $null }
@@ -357,12 +368,13 @@ else {
 # 10 (set-up, first epoch and all), per epoch; the peer's 20 epochs right after it. Rounds alternate ours and the
 # peer's, so that a burst of load on a shared machine falls on both, and the medians of the rounds are compared.
 $wallEpochs = if ($Quick) { 5 } else { 20 }
+$warmEpochs = [math]::Max(2, $wallEpochs / 2)
 $wallRounds = if ($Quick) { 1 } else { 3 }
-function Measure-WallClock([hashtable] $Environment = @{}, [hashtable] $PeerEnvironment = @{}) {
+function Measure-WallClock([Collections.IDictionary] $Environment = @{}, [Collections.IDictionary] $PeerEnvironment = @{}) {
     foreach ($run in @('RNN', 'Random'), @('RNN', 'Consecutive'), @('GRU', 'Consecutive'), @('LSTM', 'Consecutive')) {
         $cell, $sampling = $run
         $call = "Start-RnnTraining -CellType $cell -Sampling $sampling -Seed $($Seed[0]) -ThreadCount $ThreadCount"
-        $childScript = "Import-Module '$ModulePath'; `$c = Import-LyricsCorpus; `$null = `$c | $call -Epochs $([math]::Max(2, $wallEpochs / 2)); " +
+        $childScript = "Import-Module '$ModulePath'; `$c = Import-LyricsCorpus; `$null = `$c | $call -Epochs $warmEpochs; " +
             "`$w = [Diagnostics.Stopwatch]::StartNew(); `$m = `$c | $call -Epochs $wallEpochs; " +
             "'{0}|{1}' -f (`$w.Elapsed.TotalSeconds / $wallEpochs), (@(`$m.History.Seconds | Select-Object -Skip 1 | Sort-Object)[[int][math]::Floor(($wallEpochs - 1) / 2)])"
         $peerArgs = @('--cell', $cell.ToLower(), '--epochs', $wallEpochs, '--report', $wallEpochs, '--concise') + $(if ($sampling -eq 'Consecutive') { '--consecutive' })
@@ -385,20 +397,21 @@ function Measure-WallClock([hashtable] $Environment = @{}, [hashtable] $PeerEnvi
 }
 
 ''
-"== Whole training calls, as a user times them: Start-RnnTraining -Epochs $wallEpochs in a fresh process after a call of $([math]::Max(2, $wallEpochs / 2)), wall clock / $wallEpochs, alternating with the peer's $wallEpochs epochs ($wallRounds rounds, medians)"
+"== Whole training calls, as a user times them: Start-RnnTraining -Epochs $wallEpochs in a fresh process after a call of $warmEpochs, wall clock / $wallEpochs, alternating with the peer's $wallEpochs epochs ($wallRounds rounds, medians)"
 Measure-WallClock | Format-Table -AutoSize | Out-String -Width 250
 
 # A CPU without AVX-512, as most laptops have: .NET told there is none (DOTNET_EnableAVX512=0: no AVX-512 kernel,
 # 256-bit vectors), libtorch's own kernels and MKL held to AVX2 (ATEN_CPU_CAPABILITY, MKL_ENABLE_INSTRUCTIONS); the
 # peers held to AVX2 likewise, their OpenBLAS on its Haswell kernels.
-$avx2 = @{ DOTNET_EnableAVX512 = '0'; ATEN_CPU_CAPABILITY = 'avx2'; MKL_ENABLE_INSTRUCTIONS = 'AVX2' }
+$avx2 = [ordered]@{ DOTNET_EnableAVX512 = '0'; ATEN_CPU_CAPABILITY = 'avx2'; MKL_ENABLE_INSTRUCTIONS = 'AVX2' }
+$avx2Peers = [ordered]@{ ATEN_CPU_CAPABILITY = 'avx2'; OPENBLAS_CORETYPE = 'Haswell' }
+function Format-Environment($Variables) { ($Variables.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ', ' }
 ''
-'== Without AVX-512 (DOTNET_EnableAVX512=0, ATEN_CPU_CAPABILITY=avx2, MKL_ENABLE_INSTRUCTIONS=AVX2; peers ATEN_CPU_CAPABILITY=avx2, OPENBLAS_CORETYPE=Haswell): the same calls'
+"== Without AVX-512 ($(Format-Environment $avx2); peers $(Format-Environment $avx2Peers)): the same calls"
 $planScript = "Import-Module '$ModulePath'; `$c = Import-LyricsCorpus; foreach (`$cell in 'RNN', 'GRU', 'LSTM') { `$null = `$c | Start-RnnTraining -CellType `$cell -Epochs 1 -ThreadCount $ThreadCount }; " +
-    "'matrix products: ' + [PSCharRnn.Numerics.Gemm]::Description; " +
-    "[PSCharRnn.Numerics.GemmPlanner]::Default.Made | ForEach-Object { '{0}: {1} ({2})' -f `$_.Shape, `$_.Plan, ((`$_.Microseconds.GetEnumerator() | Sort-Object Value | ForEach-Object { '{0} {1:F1}' -f `$_.Key, `$_.Value }) -join ', ') }"
+    "[PSCharRnn.Numerics.Gemm]::Description; & { $planTable }"
 Invoke-WithEnvironment $avx2 { Invoke-FreshPwsh $planScript }
-Measure-WallClock $avx2 @{ ATEN_CPU_CAPABILITY = 'avx2'; OPENBLAS_CORETYPE = 'Haswell' } | Format-Table -AutoSize | Out-String -Width 250
+Measure-WallClock $avx2 $avx2Peers | Format-Table -AutoSize | Out-String -Width 250
 
 # The whole corpus, the generalization recipe's workload: 63,282 characters, 2,582 distinct.
 ''
@@ -461,12 +474,7 @@ if (-not $Quick) {
 ''
 "== The plans the module chose for the products these runs made, by measurement on this machine ($([PSCharRnn.Numerics.GemmPlanner]::MachineIdentity))"
 "kept in $([PSCharRnn.Numerics.GemmPlanner]::Default.StorePath): 'stored' ones were measured by an earlier process; µs per product of each candidate"
-[PSCharRnn.Numerics.GemmPlanner]::Default.Made | ForEach-Object {
-    [pscustomobject]@{
-        Shape = "$($_.Shape)"; Among = if ($_.Candidates.Backend -contains 'MklBf16') { 'float32, bf16' } else { 'float32' }; Plan = "$($_.Plan)"; From = if ($_.Stored) { 'stored' } else { 'measured' }
-        'µs by candidate' = ($_.Microseconds.GetEnumerator() | Sort-Object Value | ForEach-Object { '{0} {1:F1}' -f $_.Key, $_.Value }) -join ', '
-    }
-} | Format-Table -AutoSize -Wrap | Out-String -Width 250
+& $planTable
 
 ''
 '== Side by side, this run (Peer/ours above 1: we are faster)'
