@@ -29,6 +29,12 @@ Describe 'libtorch inside pwsh' {
         try { Invoke-ChildPwsh $script | Should -Be '123' }
         finally { $env:GOMP_SPINCOUNT = $null }
     }
+    It 'raises glibc malloc thresholds on import unless the user set them' {
+        $script = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; [PSCharRnn.Native.GlibcMalloc]::Settings"
+        Invoke-ChildPwsh $script | Should -Be "glibc malloc: mmap threshold $([PSCharRnn.Native.GlibcMalloc]::MmapThreshold / 1MB) MiB, trim threshold $([PSCharRnn.Native.GlibcMalloc]::TrimThreshold / 1MB) MiB (set by PSCharRnn)"
+        Invoke-ChildPwshWith @{ MALLOC_TRIM_THRESHOLD_ = '1048576' } $script | Should -Be 'glibc malloc as the user set it (MALLOC_TRIM_THRESHOLD_=1048576)'
+        Invoke-ChildPwshWith @{ GLIBC_TUNABLES = 'glibc.malloc.mmap_threshold=65536' } $script | Should -Be 'glibc malloc as the user set it (GLIBC_TUNABLES=glibc.malloc.mmap_threshold=65536)'
+    }
     It 'trains to the same perplexity on every matrix-product backend PSCHARRNN_GEMM can force, and on the default without AVX-512' {
         # Each run prints the backends its products ran on, then the perplexity.
         $train = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; " +

@@ -161,10 +161,16 @@ function Invoke-ChildPwshWith([hashtable] $Environment, [string] $Command) {
     $saved = @{}
     foreach ($name in $Environment.Keys) {
         $saved[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $Environment[$name])
+        Set-ProcessVariable $name $Environment[$name]
     }
     try { Invoke-ChildPwsh $Command }
-    finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
+    finally { foreach ($name in $saved.Keys) { Set-ProcessVariable $name $saved[$name] } }
+}
+
+# PowerShell passes $null to a string parameter as "", which Unix keeps as an empty variable: null removes it instead.
+function Set-ProcessVariable([string] $Name, $Value) {
+    if ($null -eq $Value) { Remove-Item "Env:$Name" -ErrorAction Ignore }
+    else { [Environment]::SetEnvironmentVariable($Name, $Value) }
 }
 
 # Kills a training child (a user's kill -9) as soon as it has written a file, its first checkpoint.

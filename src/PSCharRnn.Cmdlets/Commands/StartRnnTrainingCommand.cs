@@ -3,6 +3,7 @@ using System.Management.Automation;
 using PSCharRnn.Corpus;
 using PSCharRnn.Generation;
 using PSCharRnn.Model;
+using PSCharRnn.Native;
 using PSCharRnn.Numerics;
 using PSCharRnn.Persistence;
 using PSCharRnn.Training;
@@ -283,7 +284,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
 
     private void Train(RnnModel model, LyricsCorpus corpus, TrainingOptions options)
     {
-        WriteVerbose($"Training on {Gemm.Description}.");
+        WriteVerbose($"Training on {Gemm.Description}; tensors in {GlibcMalloc.Settings}.");
         if (model.Optimizer is { } current && current.Kind != options.Optimizer)
             WriteWarning($"The model was trained with {current.Kind}; -Optimizer {options.Optimizer} starts a new optimizer, and the {current.Kind} state " +
                 $"(step {current.StepCount}) is discarded: the next file written for this model no longer holds it.");

@@ -1,6 +1,6 @@
 namespace PSCharRnn.Native;
 
-/// <summary>The process environment libtorch needs before it loads; touches no TorchSharp type and writes no file.</summary>
+/// <summary>The process environment libtorch needs before it loads (OpenMP's waiting, the allocator's thresholds); touches no TorchSharp type and writes no file.</summary>
 public static class NativeSetup
 {
     private static readonly object Gate = new();
@@ -18,6 +18,7 @@ public static class NativeSetup
             // that another process needs; a user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
             if (NativeEnvironment.Get("OMP_WAIT_POLICY") is null)
                 NativeEnvironment.SetDefault("GOMP_SPINCOUNT", DefaultSpinCount);
+            GlibcMalloc.Tune();
             prepared = true;
         }
     }
