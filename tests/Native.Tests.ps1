@@ -31,7 +31,12 @@ Describe 'libtorch inside pwsh' {
     }
     It 'raises glibc malloc thresholds on import unless the user set them' {
         $script = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; [PSCharRnn.Native.GlibcMalloc]::Settings"
-        Invoke-ChildPwsh $script | Should -Be "glibc malloc: mmap threshold $([PSCharRnn.Native.GlibcMalloc]::MmapThreshold / 1MB) MiB, trim threshold $([PSCharRnn.Native.GlibcMalloc]::TrimThreshold / 1MB) MiB (set by PSCharRnn)"
+        $tuned = "glibc malloc: mmap threshold $([PSCharRnn.Native.GlibcMalloc]::MmapThreshold / 1MB) MiB, trim threshold $([PSCharRnn.Native.GlibcMalloc]::TrimThreshold / 1MB) MiB (set by PSCharRnn)"
+        Invoke-ChildPwsh $script | Should -Be $tuned
+        $verbose = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; " +
+            "(Import-LyricsCorpus -MaxChars 500 | Start-RnnTraining -Epochs 1 -HiddenSize 8 -NumSteps 5 -BatchSize 2 -ReportEvery 0 -Verbose 4>&1 | " +
+            "Where-Object { `$_ -is [System.Management.Automation.VerboseRecord] }).Message -match '^Training on '"
+        Invoke-ChildPwsh $verbose | Should -BeLike "*; tensors in $tuned."
         Invoke-ChildPwshWith @{ MALLOC_TRIM_THRESHOLD_ = '1048576' } $script | Should -Be 'glibc malloc as the user set it (MALLOC_TRIM_THRESHOLD_=1048576)'
         Invoke-ChildPwshWith @{ GLIBC_TUNABLES = 'glibc.malloc.mmap_threshold=65536' } $script | Should -Be 'glibc malloc as the user set it (GLIBC_TUNABLES=glibc.malloc.mmap_threshold=65536)'
     }
