@@ -23,7 +23,7 @@ public static class GlibcMalloc
     private const int TrimThresholdOption = -1, MmapThresholdOption = -3;
 
     /// <summary>What this process's malloc runs with, for verbose output and Bench.</summary>
-    public static string Settings { get; private set; } = "not tuned (the module has not loaded)";
+    public static string Settings { get; private set; } = "";   // set by the module initializer, before any reader runs
 
     internal static unsafe void Tune()
     {
@@ -39,14 +39,16 @@ public static class GlibcMalloc
             return;
         }
         var mallopt = (delegate* unmanaged<int, int, int>)malloptAddress;
-        bool set = mallopt(MmapThresholdOption, MmapThreshold) == 1 & mallopt(TrimThresholdOption, TrimThreshold) == 1;
-        Settings = set ? $"glibc malloc: mmap threshold {MmapThreshold >> 20} MiB, trim threshold {TrimThreshold >> 20} MiB (set by PSCharRnn)"
-            : "glibc malloc, untuned (mallopt refused the thresholds)";
+        bool mmapSet = mallopt(MmapThresholdOption, MmapThreshold) == 1;
+        bool trimSet = mallopt(TrimThresholdOption, TrimThreshold) == 1;
+        Settings = mmapSet && trimSet ? $"glibc malloc: mmap threshold {MmapThreshold >> 20} MiB, trim threshold {TrimThreshold >> 20} MiB (set by PSCharRnn)"
+            : $"glibc malloc, not fully tuned (mallopt took the mmap threshold: {mmapSet}; the trim threshold: {trimSet})";
     }
 
     private static string? UserSettings()
     {
-        var set = UserVariables.Where(v => !string.IsNullOrEmpty(NativeEnvironment.Get(v))).Select(v => $"{v}={NativeEnvironment.Get(v)}").ToList();
+        var set = UserVariables.Select(v => (Name: v, Value: NativeEnvironment.Get(v))).Where(v => !string.IsNullOrEmpty(v.Value))
+            .Select(v => $"{v.Name}={v.Value}").ToList();
         if (NativeEnvironment.Get("GLIBC_TUNABLES") is { } tunables && (tunables.Contains("glibc.malloc.mmap_threshold", StringComparison.Ordinal) || tunables.Contains("glibc.malloc.trim_threshold", StringComparison.Ordinal)))
             set.Add($"GLIBC_TUNABLES={tunables}");
         return set.Count == 0 ? null : string.Join(", ", set);
