@@ -1,5 +1,7 @@
 # Shared by the Pester files: small corpora written in the test, and a local HTTP server for downloads.
 
+Import-Module "$PSScriptRoot/../tools/ProcessEnvironment.psm1"
+
 function Get-BookArchive {
     # The book's archive as the build found it (../shared/data here); never copied into the project.
     $path = Join-Path "$env:PSCHARRNN_DATA" 'jaychou_lyrics.txt.zip'
@@ -156,21 +158,9 @@ function Invoke-Unprivileged([string] $File, [string] $Unreadable) {
     finally { & chmod 644 $Unreadable }
 }
 
-# Runs Invoke-ChildPwsh with environment variables set for the child only: each is restored afterwards.
+# Runs Invoke-ChildPwsh with environment variables set for the child only (null: removed): each is restored afterwards.
 function Invoke-ChildPwshWith([hashtable] $Environment, [string] $Command) {
-    $saved = @{}
-    foreach ($name in $Environment.Keys) {
-        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
-        Set-ProcessVariable $name $Environment[$name]
-    }
-    try { Invoke-ChildPwsh $Command }
-    finally { foreach ($name in $saved.Keys) { Set-ProcessVariable $name $saved[$name] } }
-}
-
-# PowerShell passes $null to a string parameter as "", which Unix keeps as an empty variable: null removes it instead.
-function Set-ProcessVariable([string] $Name, $Value) {
-    if ($null -eq $Value) { Remove-Item "Env:$Name" -ErrorAction Ignore }
-    else { [Environment]::SetEnvironmentVariable($Name, $Value) }
+    Invoke-WithEnvironment $Environment { Invoke-ChildPwsh $Command }
 }
 
 # Kills a training child (a user's kill -9) as soon as it has written a file, its first checkpoint.

@@ -17,6 +17,7 @@ param(
 $ErrorActionPreference = 'Stop'
 $PSStyle.OutputRendering = 'PlainText'
 Import-Module $ModulePath
+Import-Module "$PSScriptRoot/ProcessEnvironment.psm1"
 # The script names TorchSharp types itself, before any cmdlet has needed libtorch.
 [PSCharRnn.Native.TorchRuntime]::EnsureLoaded()
 $rnnEpochs = if ($Quick) { 10 } else { 250 }
@@ -168,9 +169,6 @@ function Measure-Form($model) {
     [pscustomobject]@{ Seconds = Get-Median $times; Text = $text; Writer = $writer }
 }
 
-# Runs the book's PyTorch code for the same configuration; null when its PyTorch is missing.
-# Seconds for Import-Module, then for the first model (libtorch loads then), in a fresh process as a scheduled job
-# meets them: the median of three processes.
 # Runs a script in a fresh pwsh, as a scheduled job starts one (this pwsh may be 'dotnet pwsh.dll').
 function Invoke-FreshPwsh([string] $Script) {
     $launcher = [Environment]::ProcessPath
@@ -189,6 +187,8 @@ $planTable = {
     } | Format-Table -AutoSize -Wrap | Out-String -Width 250
 }
 
+# Seconds for Import-Module, then for the first model (libtorch loads then), in a fresh process as a scheduled job
+# meets them: the median of three processes.
 function Measure-Import {
     $script = "`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$ModulePath'; `$i = `$w.Elapsed.TotalSeconds; " +
         "`$null = Import-LyricsCorpus | New-RnnModel; '{0} {1}' -f `$i, (`$w.Elapsed.TotalSeconds - `$i)"
@@ -196,21 +196,7 @@ function Measure-Import {
     [pscustomobject]@{ Import = Get-Median ($runs | ForEach-Object { $_[0] }); FirstModel = Get-Median ($runs | ForEach-Object { $_[1] }) }
 }
 
-# Sets an environment variable, or removes it for $null (which [Environment]::SetEnvironmentVariable would receive from
-# PowerShell as an empty string, a value Unix keeps and libgomp rejects).
-function Set-ProcessVariable([string] $Name, $Value) {
-    if ($null -eq $Value) { Remove-Item "Env:$Name" -ErrorAction Ignore } else { Set-Item "Env:$Name" $Value }
-}
-
-# Runs a script block with environment variables set (null: removed), then puts them back as they were. (Its own
-# names are unusual so that the block, which sees them, finds its caller's variables instead.)
-function Invoke-WithEnvironment([Collections.IDictionary] $WithVariables, [scriptblock] $WithAction) {
-    $withSaved = @{}
-    foreach ($withName in $WithVariables.Keys) { $withSaved[$withName] = [Environment]::GetEnvironmentVariable($withName); Set-ProcessVariable $withName $WithVariables[$withName] }
-    try { & $WithAction }
-    finally { foreach ($withName in $withSaved.Keys) { Set-ProcessVariable $withName $withSaved[$withName] } }
-}
-
+# Runs the book's PyTorch code for the same configuration; null when its PyTorch is missing.
 function Measure-Peer([string[]] $Arguments, [Collections.IDictionary] $Environment = @{}) {
     if (-not $script:peerReady) { return $null }
     # The peers' README setting (OMP_WAIT_POLICY), not ours (GOMP_SPINCOUNT); OpenBLAS on the kernels this CPU takes.
