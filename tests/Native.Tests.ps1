@@ -136,6 +136,48 @@ foreach ($dtype in 'Float32', 'Float64') {
         foreach ($e in $errors[0..2]) { $e | Should -BeLessThan 1e-5 }
         foreach ($e in $errors[3..5]) { $e | Should -BeLessThan 1e-12 }
     }
+    It 'computes the element-wise kernels to the same bits at every vector width the processor offers, and without SIMD' {
+        # Prints the vector's float count, then one digest per kernel of its results on 10,007 inputs (a tail at every width).
+        $check = @'
+Import-Module ./PSCharRnn.psd1
+Add-Type -CompilerOptions '-nowarn:CS1701' -ReferencedAssemblies ([PSCharRnn.Numerics.Elementwise].Assembly.Location), System.Runtime, System.Memory, System.Linq, System.Security.Cryptography, System.Runtime.InteropServices -TypeDefinition @"
+using System;
+using System.Linq;
+using System.Runtime.InteropServices;
+using PSCharRnn.Numerics;
+public static class WidthCheck
+{
+    public static string[] Digests()
+    {
+        float[] x = Enumerable.Range(0, 10007).Select(i => (float)(Math.Sin(i * 0.37) * Math.Exp(i % 60 * 0.1 - 3))).ToArray();
+        float[] y = x.Select(v => v * 0.5f + 0.25f).ToArray(), d = new float[x.Length];
+        string Digest() => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(MemoryMarshal.AsBytes(d.AsSpan())));
+        return new Func<string>[]
+        {
+            () => { Elementwise.Tanh<float>(x, d); return Digest(); },
+            () => { Elementwise.Sigmoid<float>(x, d); return Digest(); },
+            () => { Elementwise.Exp<float>(x, d); return Digest(); },
+            () => { Elementwise.MultiplyAdd<float>(x, y, x, d); return Digest(); },
+            () => { Array.Clear(d); d[0] = Elementwise.Max<float>(x); return Digest(); },
+        }.Select(f => f()).ToArray();
+    }
+}
+"@
+[System.Numerics.Vector[float]]::Count
+[WidthCheck]::Digests()
+'@
+        Push-Location "$PSScriptRoot/.."
+        try {
+            $default = Invoke-ChildPwsh $check
+            $sse = Invoke-ChildPwshWith @{ DOTNET_EnableAVX2 = '0' } $check
+            $scalar = Invoke-ChildPwshWith @{ DOTNET_EnableHWIntrinsic = '0' } $check
+        }
+        finally { Pop-Location }
+        $default.Count | Should -Be 6 -Because "$default"
+        [int]$sse[0] | Should -BeLessThan ([int]$default[0]) -Because 'without AVX2 a vector holds four floats'
+        $sse[1..5] | Should -Be $default[1..5]
+        $scalar[1..5] | Should -Be $default[1..5]
+    }
     It 'refuses a PSCHARRNN_GEMM it does not know, or a backend the machine cannot run, naming the choices' {
         $script = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; try { New-RnnModel -Corpus (Import-LyricsCorpus -MaxChars 200) -HiddenSize 8 -ErrorAction Stop } " +
             "catch { `$_.FullyQualifiedErrorId; `$_.CategoryInfo.Category; `$_.TargetObject; `$_.Exception.Message }"

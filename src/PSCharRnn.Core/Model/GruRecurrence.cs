@@ -1,6 +1,5 @@
 using System.Numerics;
 using PSCharRnn.Numerics;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using static TorchSharp.torch;
 
 namespace PSCharRnn.Model;
@@ -49,14 +48,14 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
             for (int b = 0; b < shape.Batch; b++, x += 3 * h, p += 3 * h, zr += 2 * h, c += h, s += h, previous += h)
             {
                 var gates = new Span<T>(zr, 2 * h);
-                TensorPrimitives.Add(new ReadOnlySpan<T>(x, 2 * h), new ReadOnlySpan<T>(p, 2 * h), gates);
-                TensorPrimitives.Sigmoid<T>(gates, gates);
+                Elementwise.Add(new ReadOnlySpan<T>(x, 2 * h), new ReadOnlySpan<T>(p, 2 * h), gates);
+                Elementwise.Sigmoid<T>(gates, gates);
                 var candidate = new Span<T>(c, h);
-                TensorPrimitives.FusedMultiplyAdd(gates[h..], new ReadOnlySpan<T>(p + 2 * h, h), new ReadOnlySpan<T>(x + 2 * h, h), candidate);
-                TensorPrimitives.Tanh<T>(candidate, candidate);
+                Elementwise.MultiplyAdd(gates[h..], new ReadOnlySpan<T>(p + 2 * h, h), new ReadOnlySpan<T>(x + 2 * h, h), candidate);
+                Elementwise.Tanh<T>(candidate, candidate);
                 var state = new Span<T>(s, h);                                 // Z ⊙ (H − H̃) + H̃
-                TensorPrimitives.Subtract(new ReadOnlySpan<T>(previous, h), candidate, state);
-                TensorPrimitives.FusedMultiplyAdd(state, gates[..h], candidate, state);
+                Elementwise.Subtract(new ReadOnlySpan<T>(previous, h), candidate, state);
+                Elementwise.MultiplyAdd(state, gates[..h], candidate, state);
             }
             previous = s - shape.Size;
         }
@@ -110,23 +109,23 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
         {
             var output = new ReadOnlySpan<T>(outputs + (long)t * shape.Size, shape.Size);
             if (t == shape.Steps - 1) output.CopyTo(grad);
-            else TensorPrimitives.Add(output, new ReadOnlySpan<T>(c, shape.Size), grad);
+            else Elementwise.Add(output, new ReadOnlySpan<T>(c, shape.Size), grad);
             for (int b = 0; b < shape.Batch; b++)
             {
                 long row = (long)t * shape.Size + b * h;
                 var dh = grad.Slice(b * h, h);
                 T* projection = projections + 3 * row, product = products + 3 * row, zr = zrs + 2 * row;
-                TensorPrimitives.Multiply(new ReadOnlySpan<T>(update + row, h), dh, new Span<T>(projection, h));
-                TensorPrimitives.Multiply(new ReadOnlySpan<T>(reset + row, h), dh, new Span<T>(projection + h, h));
-                TensorPrimitives.Multiply(new ReadOnlySpan<T>(candidate + row, h), dh, new Span<T>(projection + 2 * h, h));
+                Elementwise.Multiply(new ReadOnlySpan<T>(update + row, h), dh, new Span<T>(projection, h));
+                Elementwise.Multiply(new ReadOnlySpan<T>(reset + row, h), dh, new Span<T>(projection + h, h));
+                Elementwise.Multiply(new ReadOnlySpan<T>(candidate + row, h), dh, new Span<T>(projection + 2 * h, h));
                 new ReadOnlySpan<T>(projection, 2 * h).CopyTo(new Span<T>(product, 2 * h));
-                TensorPrimitives.Multiply(new ReadOnlySpan<T>(projection + 2 * h, h), new ReadOnlySpan<T>(zr + h, h), new Span<T>(product + 2 * h, h));
+                Elementwise.Multiply(new ReadOnlySpan<T>(projection + 2 * h, h), new ReadOnlySpan<T>(zr + h, h), new Span<T>(product + 2 * h, h));
             }
             Gemm.Multiply(false, false, shape.Batch, h, 3 * h, T.One, products + 3L * t * shape.Size, 3 * h, wT, h, T.Zero, c, h);
             for (int b = 0; b < shape.Batch; b++)
             {
                 var row = new Span<T>(c + b * h, h);
-                TensorPrimitives.FusedMultiplyAdd(grad.Slice(b * h, h), new ReadOnlySpan<T>(zrs + 2 * ((long)t * shape.Size + b * h), h), row, row);
+                Elementwise.MultiplyAdd(grad.Slice(b * h, h), new ReadOnlySpan<T>(zrs + 2 * ((long)t * shape.Size + b * h), h), row, row);
             }
         }
     }

@@ -1,6 +1,5 @@
 using System.Numerics;
 using PSCharRnn.Numerics;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using static TorchSharp.torch;
 
 namespace PSCharRnn.Model;
@@ -53,14 +52,14 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
             {
                 var ifo = new Span<T>(g, 3 * h);
                 var candidate = new Span<T>(g + 3 * h, h);
-                TensorPrimitives.Sigmoid<T>(ifo, ifo);
-                TensorPrimitives.Tanh<T>(candidate, candidate);
+                Elementwise.Sigmoid<T>(ifo, ifo);
+                Elementwise.Tanh<T>(candidate, candidate);
                 var cell = new Span<T>(c, h);                                   // F ⊙ C + I ⊙ C̃
-                TensorPrimitives.Multiply(ifo.Slice(h, h), new ReadOnlySpan<T>(previousCell, h), cell);
-                TensorPrimitives.FusedMultiplyAdd(ifo[..h], candidate, cell, cell);
+                Elementwise.Multiply(ifo.Slice(h, h), new ReadOnlySpan<T>(previousCell, h), cell);
+                Elementwise.MultiplyAdd(ifo[..h], candidate, cell, cell);
                 var tanhCell = new Span<T>(tc, h);
-                TensorPrimitives.Tanh<T>(cell, tanhCell);
-                TensorPrimitives.Multiply(ifo.Slice(2 * h, h), tanhCell, new Span<T>(s, h));
+                Elementwise.Tanh<T>(cell, tanhCell);
+                Elementwise.Multiply(ifo.Slice(2 * h, h), tanhCell, new Span<T>(s, h));
             }
             previous = s - shape.Size;
             previousCell = c - shape.Size;
@@ -121,21 +120,21 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
             long step = (long)t * shape.Size;
             var output = new ReadOnlySpan<T>(outputs + step, shape.Size);
             if (t == shape.Steps - 1) output.CopyTo(hiddenGrad);
-            else TensorPrimitives.Add(output, hiddenGrad, hiddenGrad);
-            TensorPrimitives.FusedMultiplyAdd(hiddenGrad, new ReadOnlySpan<T>(fromHidden + step, shape.Size), cellGrad, cellGrad);
+            else Elementwise.Add(output, hiddenGrad, hiddenGrad);
+            Elementwise.MultiplyAdd(hiddenGrad, new ReadOnlySpan<T>(fromHidden + step, shape.Size), cellGrad, cellGrad);
             for (int b = 0; b < shape.Batch; b++)
             {
                 long row = (step + (long)b * h) * 4;
                 var rowHidden = new ReadOnlySpan<T>(dh + b * h, h);
                 var rowCell = new ReadOnlySpan<T>(dc + b * h, h);
                 for (int k = 0; k < 4; k++)                                 // O follows dH, the others dC
-                    TensorPrimitives.Multiply(new ReadOnlySpan<T>(factors + row + k * h, h), k == 2 ? rowHidden : rowCell, new Span<T>(gg + row + k * h, h));
+                    Elementwise.Multiply(new ReadOnlySpan<T>(factors + row + k * h, h), k == 2 ? rowHidden : rowCell, new Span<T>(gg + row + k * h, h));
             }
             Gemm.Multiply(false, false, shape.Batch, h, 4 * h, T.One, gg + 4 * step, 4 * h, wT, h, T.Zero, dh, h);
             for (int b = 0; b < shape.Batch; b++)                           // dL/dC_{t-1} = dC ⊙ F
             {
                 var rowCell = new Span<T>(dc + b * h, h);
-                TensorPrimitives.Multiply(rowCell, new ReadOnlySpan<T>(activations + (step + (long)b * h) * 4 + h, h), rowCell);
+                Elementwise.Multiply(rowCell, new ReadOnlySpan<T>(activations + (step + (long)b * h) * 4 + h, h), rowCell);
             }
         }
     }

@@ -1,6 +1,5 @@
 using System.Numerics;
 using PSCharRnn.Numerics;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using static TorchSharp.torch;
 
 namespace PSCharRnn.Model;
@@ -40,7 +39,7 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
         {
             Gemm.Multiply(false, false, shape.Batch, shape.Width, shape.Width, T.One, previous, shape.Width, w, shape.Width, T.One, s, shape.Width);
             var step = new Span<T>(s, shape.Size);
-            TensorPrimitives.Tanh<T>(step, step);
+            Elementwise.Tanh<T>(step, step);
             previous = s;
         }
     }
@@ -72,9 +71,9 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
                 Gemm.Multiply(false, false, shape.Batch, shape.Width, shape.Width, T.One, g + shape.Size, shape.Width, wT, shape.Width, T.One, g, shape.Width);
             var step = new Span<T>(g, shape.Size);
             var state = new ReadOnlySpan<T>(s, shape.Size);
-            TensorPrimitives.Multiply(step, state, scratch);
-            TensorPrimitives.Multiply(scratch, state, scratch);
-            TensorPrimitives.Subtract(step, scratch, step);
+            Elementwise.Multiply(step, state, scratch);
+            Elementwise.Multiply(scratch, state, scratch);
+            Elementwise.Subtract(step, scratch, step);
         }
     }
 }

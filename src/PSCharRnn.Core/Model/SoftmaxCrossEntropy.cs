@@ -1,7 +1,6 @@
 using System.Numerics;
 using PSCharRnn.Numerics;
 using TorchSharp;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using static TorchSharp.torch;
 
 namespace PSCharRnn.Model;
@@ -89,37 +88,20 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
             for (int i = parts[part].Start; i < parts[part].End; i++)
             {
                 var row = new Span<T>(logits + (long)i * classes, classes);
-                TensorPrimitives.Add(row, b, row);
-                T max = TensorPrimitives.Max<T>(row), logit = row[(int)target[i]];
-                T mean = smoothing ? TensorPrimitives.Sum<T>(row) / T.CreateTruncating(classes) : T.Zero;
-                TensorPrimitives.Subtract(row, max, row);
-                TensorPrimitives.Exp<T>(row, row);
-                T total = TensorPrimitives.Sum<T>(row);
-                TensorPrimitives.Divide(row, total, row);
-                FlushSubnormals(row);
+                Elementwise.Add(row, b, row);
+                T max = Elementwise.Max<T>(row), logit = row[(int)target[i]];
+                T mean = smoothing ? Elementwise.Sum<T>(row) / T.CreateTruncating(classes) : T.Zero;
+                Elementwise.Subtract(row, max, row);
+                Elementwise.Exp<T>(row, row);
+                T total = Elementwise.Sum<T>(row);
+                Elementwise.Divide(row, total, row);
+                Elementwise.FlushSubnormals(row);
                 sum += double.CreateTruncating(max - logit + T.Log(total));
                 uniform += double.CreateTruncating(max - mean + T.Log(total));   // −log p_j = max + log Σ − logit_j, averaged over j
             }
             sums[part] = (sum, uniform);
         });
         return (sums.Sum(s => s.CrossEntropy) / rows, sums.Sum(s => s.Uniform) / rows);
-    }
-
-    // Probabilities below the smallest normal float are set to zero: they change no sum they enter by a representable
-    // amount, and products that read subnormal numbers run several times slower on some processors.
-    private static void FlushSubnormals<T>(Span<T> row) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        T smallest = typeof(T) == typeof(float)
-            ? T.CreateTruncating(BitConverter.Int32BitsToSingle(0x0080_0000))
-            : T.CreateTruncating(BitConverter.Int64BitsToDouble(0x0010_0000_0000_0000));
-        var smallestVector = new Vector<T>(smallest);
-        int i = 0;
-        for (; i <= row.Length - Vector<T>.Count; i += Vector<T>.Count)
-        {
-            var v = new Vector<T>(row[i..]);
-            Vector.ConditionalSelect(Vector.LessThan(v, smallestVector), Vector<T>.Zero, v).CopyTo(row[i..]);
-        }
-        for (; i < row.Length; i++) if (row[i] < smallest) row[i] = T.Zero;
     }
 
     // Row ranges for the element-wise passes, one per libtorch thread (the passes are memory-bound and short).

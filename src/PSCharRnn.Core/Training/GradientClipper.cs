@@ -1,7 +1,6 @@
 using System.Numerics;
 using PSCharRnn.Numerics;
 using TorchSharp;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using static TorchSharp.torch;
 
 namespace PSCharRnn.Training;
@@ -23,6 +22,6 @@ public static class GradientClipper
     private static unsafe double SumOfSquares<T>(Tensor gradient) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var dense = gradient.contiguous();
-        return double.CreateTruncating(TensorPrimitives.SumOfSquares(new ReadOnlySpan<T>(TensorMemory.Of<T>(dense), checked((int)dense.numel()))));
+        return double.CreateTruncating(Elementwise.SumOfSquares(new ReadOnlySpan<T>(TensorMemory.Of<T>(dense), checked((int)dense.numel()))));
     }
 }
