@@ -16,7 +16,7 @@ internal readonly struct ExpFunction : IVectorFunction
     public static Vector<float> Invoke(Vector<float> x)
     {
         // e^x = 2^n · e^u; 2^n is applied in two halves so that no factor leaves the normal range (n reaches −150).
-        var (expM1, n) = VectorMath.Reduce(Vector.Min(Vector.Max(x, VectorMath.ExpLowest), VectorMath.ExpHighest));
+        var (expM1, n) = VectorMath.Reduce(Vector.Min(Vector.Max(x, new Vector<float>(VectorMath.ExpLowest)), new Vector<float>(VectorMath.ExpHighest)));
         var half = Vector.ShiftRightArithmetic(n, 1);
         var result = (expM1 + Vector<float>.One) * VectorMath.PowerOfTwo(half) * VectorMath.PowerOfTwo(n - half);
         return VectorMath.KeepNaN(x, result);
@@ -29,12 +29,12 @@ internal readonly struct TanhFunction : IVectorFunction
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<float> Invoke(Vector<float> x)
     {
-        var y = Vector.Min(Vector.Abs(x), VectorMath.TanhSaturation);
+        var y = Vector.Min(Vector.Abs(x), new Vector<float>(VectorMath.TanhSaturation));
         var (expM1, n) = VectorMath.Reduce(new Vector<float>(-2f) * y);
         var power = VectorMath.PowerOfTwo(n);                              // e^(−2y) − 1 = 2^n·(e^u − 1) + (2^n − 1)
         var z = power * expM1 + (power - Vector<float>.One);
         var magnitude = Vector.Abs(z / (z + new Vector<float>(2f)));
-        var signed = Vector.AsVectorSingle(Vector.AsVectorUInt32(magnitude) | (Vector.AsVectorUInt32(x) & VectorMath.SignBit));
+        var signed = Vector.AsVectorSingle(Vector.AsVectorUInt32(magnitude) | (Vector.AsVectorUInt32(x) & new Vector<uint>(0x8000_0000)));
         return VectorMath.KeepNaN(x, signed);
     }
 }
@@ -46,20 +46,17 @@ internal readonly struct SigmoidFunction : IVectorFunction
     public static Vector<float> Invoke(Vector<float> x)
     {
         var e = ExpFunction.Invoke(-Vector.Abs(x));
-        var denominator = Vector<float>.One + e;
-        return Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), e / denominator, Vector<float>.One / denominator);
+        var reciprocal = Vector<float>.One / (Vector<float>.One + e);
+        return Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), e * reciprocal, reciprocal);
     }
 }
 
-/// <summary>The shared steps of the functions above.</summary>
+/// <summary>The shared steps of the functions above. Constants are built where they are used, so that the JIT keeps them in registers.</summary>
 internal static class VectorMath
 {
-    internal static readonly Vector<float> ExpLowest = new(-104f), ExpHighest = new(89f), TanhSaturation = new(9f);
-    internal static readonly Vector<uint> SignBit = new(0x8000_0000);
-    private static readonly Vector<float> Log2E = new(1.442695041f), RoundingShift = new(12_582_912f);   // 1.5·2^23
-    private static readonly Vector<float> Ln2High = new(0.693359375f), Ln2Low = new(-2.121944400546905828e-4f); // ln 2 = High + Low, High·n exact
-    private static readonly Vector<float> Half = new(1f / 2), Sixth = new(1f / 6), C4 = new(1f / 24), C5 = new(1f / 120), C6 = new(1f / 720), C7 = new(1f / 5040);
-    private static readonly Vector<int> ExponentBias = new(127);
+    internal const float ExpLowest = -104f, ExpHighest = 89f, TanhSaturation = 9f;
+    private const float Log2E = 1.442695041f, RoundingShift = 12_582_912f;                // 1.5·2^23
+    private const float Ln2High = 0.693359375f, Ln2Low = -2.121944400546905828e-4f;      // ln 2 = High + Low, High·n exact
 
     /// <summary>
     /// x = n·ln 2 + u with n = round(x / ln 2), |u| ≤ ln 2 / 2 (|x| below 2^21); returns e^u − 1 from its Taylor series to
@@ -68,17 +65,22 @@ internal static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static (Vector<float> ExpM1, Vector<int> N) Reduce(Vector<float> x)
     {
-        var shifted = x * Log2E + RoundingShift;                           // n in the low bits of the mantissa
-        var n = Vector.AsVectorInt32(shifted) - Vector.AsVectorInt32(RoundingShift);
-        var nf = shifted - RoundingShift;
-        var u = x - nf * Ln2High - nf * Ln2Low;
-        var tail = ((((C7 * u + C6) * u + C5) * u + C4) * u + Sixth) * u + Half;
+        var shift = new Vector<float>(RoundingShift);
+        var shifted = x * new Vector<float>(Log2E) + shift;                 // n in the low bits of the mantissa
+        var n = Vector.AsVectorInt32(shifted) - Vector.AsVectorInt32(shift);
+        var nf = shifted - shift;
+        var u = x - nf * new Vector<float>(Ln2High) - nf * new Vector<float>(Ln2Low);
+        var tail = new Vector<float>(1f / 5040) * u + new Vector<float>(1f / 720);
+        tail = tail * u + new Vector<float>(1f / 120);
+        tail = tail * u + new Vector<float>(1f / 24);
+        tail = tail * u + new Vector<float>(1f / 6);
+        tail = tail * u + new Vector<float>(1f / 2);
         return (u * u * tail + u, n);
     }
 
     /// <summary>2^n as a float, for n in [−126, 127].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector<float> PowerOfTwo(Vector<int> n) => Vector.AsVectorSingle(Vector.ShiftLeft(n + ExponentBias, 23));
+    internal static Vector<float> PowerOfTwo(Vector<int> n) => Vector.AsVectorSingle(Vector.ShiftLeft(n + new Vector<int>(127), 23));
 
     /// <summary>The result where x is a number, x (NaN) where it is not.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
