@@ -352,7 +352,8 @@ else {
 
 # As a user times it: the wall clock of a whole Start-RnnTraining call of 20 epochs in a fresh process, after a call of
 # 10 (set-up, first epoch and all), per epoch; the peer's 20 epochs right after it. Rounds alternate ours and the
-# peer's, so that a burst of load on a shared machine falls on both, and the medians of the rounds are compared.
+# peer's, so that a burst of load on a shared machine falls on both, and the medians of the rounds are compared. The
+# call of 10 is timed too: it is the process's first, as a scheduled job's is, and pays for the JIT.
 $wallEpochs = if ($Quick) { 5 } else { 20 }
 $warmEpochs = [math]::Max(2, $wallEpochs / 2)
 $wallRounds = if ($Quick) { 1 } else { 3 }
@@ -360,15 +361,16 @@ function Measure-WallClock([Collections.IDictionary] $Environment = @{}, [Collec
     foreach ($run in @('RNN', 'Random'), @('RNN', 'Consecutive'), @('GRU', 'Consecutive'), @('LSTM', 'Consecutive')) {
         $cell, $sampling = $run
         $call = "Start-RnnTraining -CellType $cell -Sampling $sampling -Seed $($Seed[0]) -ThreadCount $ThreadCount"
-        $childScript = "Import-Module '$ModulePath'; `$c = Import-LyricsCorpus; `$null = `$c | $call -Epochs $warmEpochs; " +
-            "`$w = [Diagnostics.Stopwatch]::StartNew(); `$m = `$c | $call -Epochs $wallEpochs; " +
-            "'{0}|{1}' -f (`$w.Elapsed.TotalSeconds / $wallEpochs), (@(`$m.History.Seconds | Select-Object -Skip 1 | Sort-Object)[[int][math]::Floor(($wallEpochs - 1) / 2)])"
+        $childScript = "Import-Module '$ModulePath'; `$c = Import-LyricsCorpus; " +
+            "`$w = [Diagnostics.Stopwatch]::StartNew(); `$null = `$c | $call -Epochs $warmEpochs; `$first = `$w.Elapsed.TotalSeconds / $warmEpochs; " +
+            "`$w.Restart(); `$m = `$c | $call -Epochs $wallEpochs; " +
+            "'{0}|{1}|{2}' -f (`$w.Elapsed.TotalSeconds / $wallEpochs), (@(`$m.History.Seconds | Select-Object -Skip 1 | Sort-Object)[[int][math]::Floor(($wallEpochs - 1) / 2)]), `$first"
         $peerArgs = @('--cell', $cell.ToLower(), '--epochs', $wallEpochs, '--report', $wallEpochs, '--concise') + $(if ($sampling -eq 'Consecutive') { '--consecutive' })
-        $ours = @(); $epochs = @(); $peers = @()
+        $ours = @(); $epochs = @(); $firsts = @(); $peers = @()
         foreach ($round in 1..$wallRounds) {
             $line = Invoke-WithEnvironment $Environment { Invoke-FreshPwsh $childScript } | Select-Object -Last 1
-            $wall, $epoch = [double[]]($line -split '\|')
-            $ours += $wall; $epochs += $epoch
+            $wall, $epoch, $first = [double[]]($line -split '\|')
+            $ours += $wall; $epochs += $epoch; $firsts += $first
             if ($peer = Measure-Peer $peerArgs $PeerEnvironment) { $peers += $peer.SecondsPerEpoch }
         }
         $ourWall = Get-Median $ours; $peerEpoch = if ($peers) { Get-Median $peers }
@@ -377,13 +379,15 @@ function Measure-WallClock([Collections.IDictionary] $Environment = @{}, [Collec
             Peer = "nn.$cell"; 'Peer s/epoch' = if ($peers) { '{0:F3}' -f $peerEpoch }
             'Peer/ours (wall)' = if ($peers) { '{0:F2}x' -f ($peerEpoch / $ourWall) }
             'Peer/ours (epoch)' = if ($peers) { '{0:F2}x' -f ($peerEpoch / (Get-Median $epochs)) }
+            "First call s/epoch ($warmEpochs)" = '{0:F3}' -f (Get-Median $firsts)
+            'Peer/ours (first call)' = if ($peers) { '{0:F2}x' -f ($peerEpoch / (Get-Median $firsts)) }
             'Rounds (wall ratios)' = if ($peers) { ((0..($peers.Count - 1)) | ForEach-Object { '{0:F2}x' -f ($peers[$_] / $ours[$_]) }) -join ' ' }
         }
     }
 }
 
 ''
-"== Whole training calls, as a user times them: Start-RnnTraining -Epochs $wallEpochs in a fresh process after a call of $warmEpochs, wall clock / $wallEpochs, alternating with the peer's $wallEpochs epochs ($wallRounds rounds, medians)"
+"== Whole training calls, as a user times them: Start-RnnTraining -Epochs $wallEpochs in a fresh process after a call of $warmEpochs, wall clock / $wallEpochs, alternating with the peer's $wallEpochs epochs ($wallRounds rounds, medians); the first call of $warmEpochs timed as well"
 Measure-WallClock | Format-Table -AutoSize | Out-String -Width 250
 
 # A CPU without AVX-512, as most laptops have: .NET told there is none (DOTNET_EnableAVX512=0: no AVX-512 kernel,
