@@ -22,7 +22,7 @@ public sealed class GemmPlanner(string storePath)
 {
     public const string FileName = "gemm-plans.json";
     private const int Rounds = 5, MinCallsPerRound = 3;
-    private const double RoundMilliseconds = 1.0;
+    private const double RoundMilliseconds = 1.0, OutOfTheRunning = 2.0;
 
     // Keyed by the candidate list itself: the seam passes one cached list per element type, so a lookup allocates nothing.
     private readonly ConcurrentDictionary<(ProductShape, IReadOnlyList<GemmPlan>), Lazy<GemmChoice>> choices = new();
@@ -66,7 +66,9 @@ public sealed class GemmPlanner(string storePath)
 
     // Each candidate in turn, a round of at least three calls and a millisecond each, the median call of the best round
     // kept: rounds interleave so that a burst of load on a shared machine does not fall on one candidate, and the
-    // median leaves out the one call that wakes a backend's threads after another backend ran.
+    // median leaves out the one call that wakes a backend's threads after another backend ran. A candidate more than
+    // twice as slow as the fastest after a round is timed no more: only a burst on every round of the fastest could
+    // make it the choice, and timing the slow kernels was most of a first run's planning.
     private static unsafe Dictionary<string, double> Measure<T>(ProductShape shape, IReadOnlyList<GemmPlan> candidates)
         where T : unmanaged, INumber<T>
     {
@@ -80,8 +82,10 @@ public sealed class GemmPlanner(string storePath)
             for (long i = 0; i < bSize; i++) b[i] = T.CreateTruncating((i * 104729 % 1000) - 500) / T.CreateTruncating(1000);
             var best = candidates.ToDictionary(p => p.ToString(), _ => double.PositiveInfinity);
             foreach (var plan in candidates) Run(plan, shape, a, b, c);
+            var running = candidates.ToList();
             for (int round = 0; round < Rounds; round++)
-                foreach (var plan in candidates)
+            {
+                foreach (var plan in running)
                 {
                     var calls = new List<double>();
                     long roundStart = Stopwatch.GetTimestamp();
@@ -95,6 +99,9 @@ public sealed class GemmPlanner(string storePath)
                     calls.Sort();
                     best[plan.ToString()] = Math.Min(best[plan.ToString()], calls[calls.Count / 2]);
                 }
+                double fastest = running.Min(p => best[p.ToString()]);
+                running.RemoveAll(p => best[p.ToString()] > OutOfTheRunning * fastest);
+            }
             return best;
         }
         finally
