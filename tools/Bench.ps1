@@ -228,17 +228,21 @@ foreach ($shape in @(32, 256, 256), @(32, 256, 768), @(32, 256, 1024), @(1120, 2
     "GFLOP/s of [{0}, {1}]·[{1}, {2}] by plan: {3}" -f $shape[0], $shape[1], $shape[2], ($rates -join ', ')
 }
 # Fair peers: Debian's OpenBLAS falls back to its SSE3 'Prescott' kernels on CPUs it does not know, several times
-# slower at products; then the peers run on the kernels this CPU can take, and the output says so.
-$script:peerCore = $env:OPENBLAS_CORETYPE
+# slower at products; an OPENBLAS_CORETYPE inherited from the machine's environment can hold it to narrower kernels
+# than it would pick (this AMD's environment names 'Haswell', where OpenBLAS picks 'Cooperlake' and the peers' epochs
+# run 1.25-1.3x faster). So the core is detected without that variable, and the peers run on OpenBLAS's own choice,
+# or on the widest kernels the CPU takes where that choice is narrower; the output says which.
+$script:peerCore = $null
 if ($script:peerReady) {
-    $detected = Invoke-WithEnvironment @{ OPENBLAS_VERBOSE = '2' } {
+    $detected = Invoke-WithEnvironment @{ OPENBLAS_VERBOSE = '2'; OPENBLAS_CORETYPE = $null } {
         "$(& $Python -c 'import torch; torch.ones(64, 64) @ torch.ones(64, 64)' 2>&1 | Select-String 'Core: (\S+)' | ForEach-Object { $_.Matches[0].Groups[1].Value } | Select-Object -First 1)"
     }
     $flags = (Select-String -Path /proc/cpuinfo -Pattern '^flags' | Select-Object -First 1).Line
-    if ($detected -eq 'Prescott' -and -not $script:peerCore) {
-        $script:peerCore = if ($flags -match '\bavx512f\b') { 'SkylakeX' } elseif ($flags -match '\bavx2\b') { 'Haswell' } else { $null }
-    }
-    "peers' OpenBLAS: detected core '$detected'$(if ($script:peerCore) { "; the peers run with OPENBLAS_CORETYPE=$($script:peerCore)" })"
+    $widest = if ($flags -match '\bavx512f\b') { 'SkylakeX' } elseif ($flags -match '\bavx2\b') { 'Haswell' }
+    $kernelWidth = { param($core) if ($core -in 'SkylakeX', 'CooperLake', 'SapphireRapids') { 512 } elseif ($core -in 'Haswell', 'Zen') { 256 } else { 128 } }
+    if ($widest -and (& $kernelWidth $detected) -lt (& $kernelWidth $widest)) { $script:peerCore = $widest }
+    $ignored = if ($env:OPENBLAS_CORETYPE) { " (the environment's OPENBLAS_CORETYPE=$env:OPENBLAS_CORETYPE set aside)" }
+    "peers' OpenBLAS: detected core '$detected'; the peers run on $(if ($script:peerCore) { "OPENBLAS_CORETYPE=$($script:peerCore)" } else { 'its own choice' })$ignored"
 }
 if ($script:peerReady) { "peers: $PeerScript on PyTorch $(& $Python -c 'import torch; print(torch.__version__)'), OMP_WAIT_POLICY=PASSIVE" }
 else { "peers: not run (needs $PeerScript and PyTorch for ${Python}: apt-get install -y python3-torch)" }
