@@ -155,21 +155,26 @@ Import-Module '$Root/PSCharRnn.psd1'
 "@
 }
 
-# Runs the benchmark parts asked for; each part's output goes to the console and to docs/bench/<Part>.txt, and
-# docs/performance.md is written anew from tools/performance.template.md with every part's latest output.
+# Runs the benchmark parts asked for; each part's output goes to the console and to docs/bench/<Part>.txt (speed per
+# processor, docs/bench/Speed.<processor>.txt, since a figure holds only for its CPU), and docs/performance.md is
+# written anew from tools/performance.template.md with every part's latest output on every processor measured.
 function Invoke-Bench {
     Invoke-Build
     Initialize-Data
     $parts = [ordered]@{ Speed = 'Bench.ps1'; Generalization = 'Bench.Generalization.ps1' }
     New-Item -ItemType Directory -Force "$Root/docs/bench" | Out-Null
     foreach ($name in $parts.Keys | Where-Object { $Part -in 'All', $_ }) {
-        $output = "$Root/docs/bench/$name.txt"
-        Invoke-Pwsh "& '$Root/tools/$($parts[$name])' -ModulePath '$Root/PSCharRnn.psd1' -Quick:`$$Quick | Tee-Object -FilePath '$output.partial'"
-        Move-Item -Force "$output.partial" $output
+        $partial = "$Root/docs/bench/$name.partial"
+        Invoke-Pwsh "& '$Root/tools/$($parts[$name])' -ModulePath '$Root/PSCharRnn.psd1' -Quick:`$$Quick | Tee-Object -FilePath '$partial'"
+        $processor = (Select-String -Path $partial -Pattern '^processor: ([^;]+)' | Select-Object -First 1).Matches.Groups[1].Value
+        $output = if ($processor) { "$Root/docs/bench/$name.$(($processor -replace '[^A-Za-z0-9]+', '-').Trim('-')).txt" } else { "$Root/docs/bench/$name.txt" }
+        Move-Item -Force $partial $output
     }
     $results = foreach ($name in $parts.Keys) {
-        $output = "$Root/docs/bench/$name.txt"
-        if (Test-Path $output) { "## $name (``build.ps1 Bench -Part $name``)", '', '```text', (Get-Content -Raw $output).TrimEnd(), '```', '' }
+        foreach ($output in Get-ChildItem "$Root/docs/bench" -Filter "$name*.txt" | Sort-Object Name) {
+            $processor = (Select-String -Path $output -Pattern '^processor: ([^;]+)' | Select-Object -First 1).Matches.Groups[1].Value
+            "## $name$(if ($processor) { " on $processor" }) (``build.ps1 Bench -Part $name``)", '', '```text', (Get-Content -Raw $output).TrimEnd(), '```', ''
+        }
     }
     $text = (Get-Content -Raw "$Root/tools/performance.template.md").Replace("BENCH-RESULTS`n", ($results -join "`n") + "`n")
     Set-Content -Path "$Root/docs/performance.md" -Value $text -NoNewline -Encoding utf8

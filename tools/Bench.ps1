@@ -218,6 +218,7 @@ $ownGflops = [MatMulRate]::ModuleGigaflopsPerSecond(1120, 256, 1027, 40)
 $cpu = (Select-String -Path /proc/cpuinfo -Pattern '^model name\s+:\s+(.*)' | Select-Object -First 1).Matches[0].Groups[1].Value
 $script:peerReady = (Test-Path $PeerScript) -and (Test-Path $Python) -and $(& $Python -c 'import torch' 2>$null; $LASTEXITCODE -eq 0)
 "date: $(Get-Date -Format 'yyyy-MM-dd HH:mm'); machine: $cpu, $([Environment]::ProcessorCount) cores, $ThreadCount threads, GOMP_SPINCOUNT=$([PSCharRnn.Native.NativeEnvironment]::Get('GOMP_SPINCOUNT')); $([PSCharRnn.Native.GlibcMalloc]::Settings)"
+"processor: $([PSCharRnn.Numerics.GemmPlanner]::MachineIdentity)"
 "matmul 1120x256 . 256x1027: {0:F1} GFLOP/s; the RNN epoch's 17.6 GFLOP at that rate: {1:F3} s" -f $gflops, (17.6 / $gflops)
 "the same product through the module's $([PSCharRnn.Numerics.Gemm]::Description): {0:F1} GFLOP/s; the epoch at that rate: {1:F3} s" -f $ownGflops, (17.6 / $ownGflops)
 # Every plan on the shape classes of a minibatch: the recurrent step (RNN, GRU, LSTM widths) and the output layer.
