@@ -28,6 +28,9 @@ internal interface ITile
 /// </summary>
 internal static unsafe class PanelGemm<TTile> where TTile : ITile
 {
+    // From this many blocks of rows on, every panel of B is packed: its copy costs a fraction of its reads by the tiles.
+    private const int PackedPanelRows = 8;
+
     /// <summary>
     /// C = alpha·A·op(B) + beta·C (C is not read when beta is 0). A is [m, k] with element (i, p) at
     /// a[i·rowStride + p·columnStride], so a transposed A costs nothing; op(B) is [k, n], stored row-major with row
@@ -38,15 +41,52 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
         float* b, bool transposeB, int ldb, float beta, float* c, int ldc)
     {
         if (!TTile.IsSupported) throw new PlatformNotSupportedException($"This processor cannot run {typeof(TTile).Name}.");
-        var product = new Product(m, n, k, alpha, a, rowStride, columnStride, b, transposeB, ldb, beta, c, ldc);
         int panels = (n + TTile.TileColumns - 1) / TTile.TileColumns;
         int threads = Gemm.Threads(split, panels);
-        if (threads == 1) product.Panels(0, panels);
-        else Parallel.For(0, threads, t => product.Panels(panels * t / threads, panels * (t + 1) / threads));
+        float* packedA = null;
+        try
+        {
+            // A transposed (each row's elements a whole row of storage apart, 4 KB in the output layer's gradient) is
+            // packed once into blocks of TileRows rows, each [k, TileRows]: unpacked, the tiles would read pieces of
+            // TileRows floats a stride apart for every column panel, and strides of 1 or 4 KB all fall in a few
+            // sets of a small L1 cache. The sums are the same, in the same order.
+            var product = columnStride == 1 || panels == 1
+                ? new Product(m, n, k, alpha, a, rowStride, columnStride, (long)TTile.TileRows * rowStride, b, transposeB, ldb, beta, c, ldc)
+                : new Product(m, n, k, alpha, packedA = PackRows(m, k, a, rowStride, columnStride, threads), 1, TTile.TileRows, (long)TTile.TileRows * k,
+                    b, transposeB, ldb, beta, c, ldc);
+            if (threads == 1) product.Panels(0, panels);
+            else Parallel.For(0, threads, t => product.Panels(panels * t / threads, panels * (t + 1) / threads));
+        }
+        finally
+        {
+            if (packedA != null) NativeMemory.AlignedFree(packedA);
+        }
+    }
+
+    // A's rows in blocks of TileRows, block i [k, TileRows] at i·k·TileRows (the last block's missing rows left unset:
+    // no tile reads them). Reads run along A's storage rows, one column of A each.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float* PackRows(int m, int k, float* a, int rowStride, int columnStride, int threads)
+    {
+        int tileRows = TTile.TileRows, blocks = (m + tileRows - 1) / tileRows;
+        float* packed = (float*)NativeMemory.AlignedAlloc((nuint)((long)blocks * Math.Max(k, 1) * tileRows * sizeof(float)), 64);
+        void Pack(int first, int last)
+        {
+            for (int p = 0; p < k; p++)
+            {
+                float* column = a + (long)p * columnStride;
+                for (int i = first; i < last; i++)
+                    packed[(long)(i / tileRows) * k * tileRows + (long)p * tileRows + i % tileRows] = column[(long)i * rowStride];
+            }
+        }
+        if (threads == 1) Pack(0, m);
+        else Parallel.For(0, threads, t => Pack(blocks * t / threads * tileRows, Math.Min(m, blocks * (t + 1) / threads * tileRows)));
+        return packed;
     }
 
     // The operands of one product, so that threads can share it; the tile loops take what they use as plain arguments.
-    private readonly struct Product(int m, int n, int k, float alpha, float* a, int rowStride, int columnStride,
+    // Row i of A starts at a + (i / TileRows)·blockStride + (i % TileRows)·rowStride: A as stored, or packed in blocks.
+    private readonly struct Product(int m, int n, int k, float alpha, float* a, int rowStride, int columnStride, long blockStride,
         float* b, bool transposeB, int ldb, float beta, float* c, int ldc)
     {
         // Column panels [first, last): each panel's slice of B stays in cache while every row block uses it.
@@ -64,14 +104,19 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
                     int column = panel * tileColumns, width = Math.Min(tileColumns, n - column);
                     float* panelB = b + column;
                     int panelStride = ldb;
-                    if (width < tileColumns || transposeB)
+                    if (width < tileColumns || transposeB || m >= PackedPanelRows * tileRows)
                     {
                         // A transposed or narrower panel is gathered into [k, tile width] (zeros beyond n), so the tile
-                        // code always reads whole contiguous rows.
+                        // code always reads whole contiguous rows. So is a panel that many row blocks read: rows of B a
+                        // power-of-two stride apart (1 KB for 256 columns) would share a few sets of the L1 cache.
                         if (packed == null) packed = (float*)NativeMemory.AlignedAlloc((nuint)(Math.Max(k, 1) * tileColumns * sizeof(float)), 64);
-                        for (int p = 0; p < k; p++)
-                            for (int j = 0; j < tileColumns; j++)
-                                packed[p * tileColumns + j] = j >= width ? 0f : transposeB ? b[(long)(column + j) * ldb + p] : b[(long)p * ldb + column + j];
+                        if (width == tileColumns && !transposeB)
+                            for (int p = 0; p < k; p++)
+                                new ReadOnlySpan<float>(b + (long)p * ldb + column, tileColumns).CopyTo(new Span<float>(packed + p * tileColumns, tileColumns));
+                        else
+                            for (int p = 0; p < k; p++)
+                                for (int j = 0; j < tileColumns; j++)
+                                    packed[p * tileColumns + j] = j >= width ? 0f : transposeB ? b[(long)(column + j) * ldb + p] : b[(long)p * ldb + column + j];
                         panelB = packed;
                         panelStride = tileColumns;
                     }
@@ -82,20 +127,21 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
                     for (; row + tileRows <= m; row += tileRows)
                     {
                         float* target = c + (long)row * ldc + column;
-                        if (full) TTile.Rows(a + (long)row * rowStride, rowStride, columnStride, panelB, panelStride, k, target, ldc, alpha, beta);
+                        float* rows = a + row / tileRows * blockStride;
+                        if (full) TTile.Rows(rows, rowStride, columnStride, panelB, panelStride, k, target, ldc, alpha, beta);
                         else
                         {
-                            TTile.Rows(a + (long)row * rowStride, rowStride, columnStride, panelB, panelStride, k, tile, tileColumns, alpha, 0f);
+                            TTile.Rows(rows, rowStride, columnStride, panelB, panelStride, k, tile, tileColumns, alpha, 0f);
                             CopyColumns(tile, target, ldc, tileRows, width, beta);
                         }
                     }
                     for (; row < m; row++)
                     {
-                        float* target = c + (long)row * ldc + column;
-                        if (full) TTile.OneRow(a + (long)row * rowStride, columnStride, panelB, panelStride, k, target, alpha, beta);
+                        float* target = c + (long)row * ldc + column, aRow = a + row / tileRows * blockStride + (long)(row % tileRows) * rowStride;
+                        if (full) TTile.OneRow(aRow, columnStride, panelB, panelStride, k, target, alpha, beta);
                         else
                         {
-                            TTile.OneRow(a + (long)row * rowStride, columnStride, panelB, panelStride, k, tile, alpha, 0f);
+                            TTile.OneRow(aRow, columnStride, panelB, panelStride, k, tile, alpha, 0f);
                             CopyColumns(tile, target, ldc, 1, width, beta);
                         }
                     }
