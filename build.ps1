@@ -158,6 +158,12 @@ Import-Module '$Root/PSCharRnn.psd1'
 # Runs the benchmark parts asked for; each part's output goes to the console and to docs/bench/<Part>.txt (speed per
 # processor, docs/bench/Speed.<processor>.txt, since a figure holds only for its CPU), and docs/performance.md is
 # written anew from tools/performance.template.md with every part's latest output on every processor measured.
+# The processor a Bench output names on its 'processor:' line (speed runs print one), or null.
+function Get-BenchProcessor([string] $Path) {
+    $line = Select-String -Path $Path -Pattern '^processor: ([^;]+)' | Select-Object -First 1
+    if ($line) { $line.Matches[0].Groups[1].Value }
+}
+
 function Invoke-Bench {
     Invoke-Build
     Initialize-Data
@@ -166,13 +172,13 @@ function Invoke-Bench {
     foreach ($name in $parts.Keys | Where-Object { $Part -in 'All', $_ }) {
         $partial = "$Root/docs/bench/$name.partial"
         Invoke-Pwsh "& '$Root/tools/$($parts[$name])' -ModulePath '$Root/PSCharRnn.psd1' -Quick:`$$Quick | Tee-Object -FilePath '$partial'"
-        $processor = (Select-String -Path $partial -Pattern '^processor: ([^;]+)' | Select-Object -First 1).Matches.Groups[1].Value
+        $processor = Get-BenchProcessor $partial
         $output = if ($processor) { "$Root/docs/bench/$name.$(($processor -replace '[^A-Za-z0-9]+', '-').Trim('-')).txt" } else { "$Root/docs/bench/$name.txt" }
         Move-Item -Force $partial $output
     }
     $results = foreach ($name in $parts.Keys) {
         foreach ($output in Get-ChildItem "$Root/docs/bench" -Filter "$name*.txt" | Sort-Object Name) {
-            $processor = (Select-String -Path $output -Pattern '^processor: ([^;]+)' | Select-Object -First 1).Matches.Groups[1].Value
+            $processor = Get-BenchProcessor $output
             "## $name$(if ($processor) { " on $processor" }) (``build.ps1 Bench -Part $name``)", '', '```text', (Get-Content -Raw $output).TrimEnd(), '```', ''
         }
     }
