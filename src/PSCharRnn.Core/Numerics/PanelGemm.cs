@@ -70,6 +70,7 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
     {
         int tileRows = TTile.TileRows, blocks = (m + tileRows - 1) / tileRows;
         float* packed = (float*)NativeMemory.AlignedAlloc((nuint)((long)blocks * Math.Max(k, 1) * tileRows * sizeof(float)), 64);
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // a local function is compiled on its own
         void Pack(int first, int last)
         {
             for (int p = 0; p < k; p++)
