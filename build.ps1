@@ -155,15 +155,15 @@ Import-Module '$Root/PSCharRnn.psd1'
 "@
 }
 
-# Runs the benchmark parts asked for; each part's output goes to the console and to docs/bench/<Part>.txt (speed per
-# processor, docs/bench/Speed.<processor>.txt, since a figure holds only for its CPU), and docs/performance.md is
-# written anew from tools/performance.template.md with every part's latest output on every processor measured.
 # The processor a Bench output names on its 'processor:' line (speed runs print one), or null.
 function Get-BenchProcessor([string] $Path) {
     $line = Select-String -Path $Path -Pattern '^processor: ([^;]+)' | Select-Object -First 1
     if ($line) { $line.Matches[0].Groups[1].Value }
 }
 
+# Runs the benchmark parts asked for; each part's output goes to the console and to docs/bench/<Part>.txt (speed per
+# processor, docs/bench/Speed.<processor>.txt, since a figure holds only for its CPU), and docs/performance.md is
+# written anew from tools/performance.template.md with every part's latest output on every processor measured.
 function Invoke-Bench {
     Invoke-Build
     Initialize-Data
