@@ -113,6 +113,8 @@ function Invoke-Test {
     $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
     $xunit = @{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout }
     if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1 }
+    $failures = @(([xml](Get-Content -Raw $trx)).TestRun.Results.UnitTestResult | Where-Object outcome -ne 'Passed' | Where-Object outcome -ne 'NotExecuted' |
+        ForEach-Object { "xunit $($_.testName): $(@("$($_.Output.ErrorInfo.Message)" -split '\r?\n')[0])" })
 
     # Pester: the cmdlets, as a user runs them.
     Invoke-Tool dotnet restore, "$Root/tools/Tools.csproj", '--nologo', '-v', 'quiet'
@@ -125,13 +127,17 @@ Import-Module '$Root/tools/.packages/pester/$PesterVersion/tools/Pester.psd1'
 `$config.Run.PassThru = `$true
 `$config.Output.Verbosity = 'Detailed'
 `$r = Invoke-Pester -Configuration `$config
-@{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; Skipped = `$r.SkippedCount } |
+`$failures = @(`$r.Failed | ForEach-Object { "Pester `$(`$_.ExpandedPath): `$(@("`$(`$_.ErrorRecord)" -split '\r?\n')[0])" }) +
+    @(@(`$r.FailedBlocks) + @(`$r.FailedContainers) | ForEach-Object { "Pester `$(`$_.ExpandedPath ?? `$_.Item): `$(@("`$(`$_.ErrorRecord)" -split '\r?\n')[0])" })
+@{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; Skipped = `$r.SkippedCount; Failures = `$failures } |
     ConvertTo-Json | Set-Content '$pesterResult'
 "@
     $pester = Get-Content -Raw $pesterResult | ConvertFrom-Json
 
     $passed = $xunit.Passed + $pester.Passed
     $failed = $xunit.Failed + $pester.Failed
+    # The failures once more at the end, where a log cut to its tail still shows them.
+    foreach ($failure in $failures + @($pester.Failures)) { Write-Host "FAILED $failure" }
     Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
     Write-Output "$passed passed, $failed failed"
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
