@@ -11,10 +11,12 @@ namespace PSCharRnn.Model;
 public sealed class ModelOptimizer : IDisposable
 {
     private readonly OptimizerHelper optimizer;
+    private readonly IReadOnlyList<Parameter> parameters;
 
     public ModelOptimizer(OptimizerKind kind, IReadOnlyList<Parameter> parameters, double learningRate, double weightDecay = 0)
     {
         Kind = kind;
+        this.parameters = parameters;
         WeightDecay = weightDecay;
         optimizer = kind switch
         {
@@ -47,7 +49,15 @@ public sealed class ModelOptimizer : IDisposable
         foreach (var group in optimizer.ParamGroups) (group.LearningRate, group.InitialLearningRate) = (learningRate, learningRate);
     }
 
-    public void ZeroGrad() => optimizer.zero_grad();
+    /// <summary>
+    /// Drops every parameter's gradient, as PyTorch's zero_grad(set_to_none=True) does: the next backward pass then
+    /// gives each parameter its gradient as computed, instead of a pass that zeroes the old one and a pass that adds
+    /// the new one to it. The sums are the same (0 + g is g).
+    /// </summary>
+    public void ZeroGrad()
+    {
+        foreach (var parameter in parameters) parameter.grad = null;
+    }
 
     public void Step() => optimizer.step();
 
