@@ -85,6 +85,33 @@ public sealed class GemmPlannerTests : IDisposable
     }
 
     [Fact]
+    public void RoundsDuringWhichTheJitCompilesAreMeasuredAgainUntilItStops()
+    {
+        // A JIT that compiles through the first half second of the planning (a second of compiling at each look), then stops.
+        var planning = System.Diagnostics.Stopwatch.StartNew();
+        var compiled = TimeSpan.Zero;
+        TimeSpan Compiled() => planning.Elapsed.TotalSeconds < 0.5 ? compiled += TimeSpan.FromSeconds(1) : compiled;
+
+        var choice = new GemmPlanner(Store, Compiled).Choose<float>(Step, Gemm.Plans);
+
+        Assert.True(planning.Elapsed.TotalSeconds >= 0.5, $"planned in {planning.Elapsed.TotalSeconds:F3} s, while the JIT still compiled");
+        Assert.Equal(choice.Microseconds.MinBy(t => t.Value).Key, choice.Plan.ToString());
+        Assert.All(choice.Microseconds.Values, t => Assert.InRange(t, 0.001, 1e6));
+    }
+
+    [Fact]
+    public void AJitThatNeverStopsCompilingDelaysThePlanOnlyForAWhile()
+    {
+        var compiled = TimeSpan.Zero;
+        var planning = System.Diagnostics.Stopwatch.StartNew();
+
+        var choice = new GemmPlanner(Store, () => compiled += TimeSpan.FromSeconds(1)).Choose<float>(Step, Gemm.Plans);
+
+        Assert.InRange(planning.Elapsed.TotalSeconds, 2.9, 60);
+        Assert.Equal(choice.Microseconds.MinBy(t => t.Value).Key, choice.Plan.ToString());
+    }
+
+    [Fact]
     public void OneCandidateNeedsNoMeasurement()
     {
         var only = new[] { new GemmPlan(GemmBackend.Portable, false) };

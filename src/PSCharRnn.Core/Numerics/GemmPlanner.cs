@@ -17,12 +17,15 @@ public sealed record GemmChoice(ProductShape Shape, GemmPlan Plan, IReadOnlyList
 /// for a few milliseconds and the fastest is kept. Choices are stored per user under the machine's identity (its
 /// processor, cores, vector width, and this module's version), so later processes take the same plans without
 /// measuring and a -Seed run gives the same sums every time; another processor, as a new VM may have, is measured anew.
+/// <paramref name="compilationTime"/> tells how long the JIT has compiled, on every thread (the runtime's count unless a
+/// test gives another).
 /// </summary>
-public sealed class GemmPlanner(string storePath)
+public sealed class GemmPlanner(string storePath, Func<TimeSpan>? compilationTime = null)
 {
     public const string FileName = "gemm-plans.json";
     private const int Rounds = 5, MinCallsPerRound = 3;
-    private const double RoundMilliseconds = 1.0, OutOfTheRunning = 2.0;
+    private const double RoundMilliseconds = 1.0, OutOfTheRunning = 2.0, CompilingShare = 0.1, PatienceMilliseconds = 3000;
+    private readonly Func<TimeSpan> compiling = compilationTime ?? (() => System.Runtime.JitInfo.GetCompilationTime(currentThread: false));
 
     // Keyed by the candidate list itself: the seam passes one cached list per element type, so a lookup allocates nothing.
     private readonly ConcurrentDictionary<(ProductShape, IReadOnlyList<GemmPlan>), Lazy<GemmChoice>> choices = new();
@@ -68,8 +71,11 @@ public sealed class GemmPlanner(string storePath)
     // kept: rounds interleave so that a burst of load on a shared machine does not fall on one candidate, and the
     // median leaves out the one call that wakes a backend's threads after another backend ran. A candidate more than
     // twice as slow as the fastest after a round is timed no more: only a burst on every round of the fastest could
-    // make it the choice, and timing the slow kernels was most of a first run's planning.
-    private static unsafe Dictionary<string, double> Measure<T>(ProductShape shape, IReadOnlyList<GemmPlan> candidates)
+    // make it the choice, and timing the slow kernels was most of a first run's planning. A round during which the JIT
+    // compiled for a tenth of its time or more is run again (for up to three seconds a shape): a process's first
+    // products are planned while the tiered JIT recompiles its hot methods on a thread of its own, which on two cores
+    // takes one from the products for a second or two, and from split plans more than from single-threaded ones.
+    private unsafe Dictionary<string, double> Measure<T>(ProductShape shape, IReadOnlyList<GemmPlan> candidates)
         where T : unmanaged, INumber<T>
     {
         long aSize = (long)shape.M * shape.K, bSize = (long)shape.K * shape.N, cSize = (long)shape.M * shape.N;
@@ -83,24 +89,32 @@ public sealed class GemmPlanner(string storePath)
             var best = candidates.ToDictionary(p => p.ToString(), _ => double.PositiveInfinity);
             foreach (var plan in candidates) Run(plan, shape, a, b, c);
             var running = candidates.ToList();
-            for (int round = 0; round < Rounds; round++)
+            long start = Stopwatch.GetTimestamp();
+            for (int round = 0; round < Rounds;)
             {
+                var medians = new Dictionary<string, double>();
+                bool compiled = false;
                 foreach (var plan in running)
                 {
                     var calls = new List<double>();
+                    var compiledBefore = compiling();
                     long roundStart = Stopwatch.GetTimestamp();
                     do
                     {
-                        long start = Stopwatch.GetTimestamp();
+                        long callStart = Stopwatch.GetTimestamp();
                         Run(plan, shape, a, b, c);
-                        calls.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                        calls.Add(Stopwatch.GetElapsedTime(callStart).TotalMicroseconds);
                     }
                     while (calls.Count < MinCallsPerRound || Stopwatch.GetElapsedTime(roundStart).TotalMilliseconds < RoundMilliseconds);
+                    compiled |= (compiling() - compiledBefore).TotalMilliseconds >= CompilingShare * Stopwatch.GetElapsedTime(roundStart).TotalMilliseconds;
                     calls.Sort();
-                    best[plan.ToString()] = Math.Min(best[plan.ToString()], calls[calls.Count / 2]);
+                    medians[plan.ToString()] = calls[calls.Count / 2];
                 }
+                if (compiled && Stopwatch.GetElapsedTime(start).TotalMilliseconds < PatienceMilliseconds) continue;
+                foreach (var (plan, median) in medians) best[plan] = Math.Min(best[plan], median);
                 double fastest = running.Min(p => best[p.ToString()]);
                 running.RemoveAll(p => best[p.ToString()] > OutOfTheRunning * fastest);
+                round++;
             }
             return best;
         }
