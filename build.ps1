@@ -110,10 +110,11 @@ function Invoke-Test {
     & dotnet test "$Root/tests/PSCharRnn.Tests" -c $Configuration --nologo --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal'
     $xunitExit = $LASTEXITCODE
     if (-not (Test-Path $trx)) { throw "dotnet test wrote no results (exit code $xunitExit)." }
-    $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
+    $run = ([xml](Get-Content -Raw $trx)).TestRun
+    $counters = $run.ResultSummary.Counters
     $xunit = @{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout }
     if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1 }
-    $failures = @(([xml](Get-Content -Raw $trx)).TestRun.Results.UnitTestResult | Where-Object outcome -ne 'Passed' | Where-Object outcome -ne 'NotExecuted' |
+    $failures = @($run.Results.UnitTestResult | Where-Object outcome -ne 'Passed' | Where-Object outcome -ne 'NotExecuted' |
         ForEach-Object { "xunit $($_.testName): $(@("$($_.Output.ErrorInfo.Message)" -split '\r?\n')[0])" })
 
     # Pester: the cmdlets, as a user runs them.
@@ -127,8 +128,8 @@ Import-Module '$Root/tools/.packages/pester/$PesterVersion/tools/Pester.psd1'
 `$config.Run.PassThru = `$true
 `$config.Output.Verbosity = 'Detailed'
 `$r = Invoke-Pester -Configuration `$config
-`$failures = @(`$r.Failed | ForEach-Object { "Pester `$(`$_.ExpandedPath): `$(@("`$(`$_.ErrorRecord)" -split '\r?\n')[0])" }) +
-    @(@(`$r.FailedBlocks) + @(`$r.FailedContainers) | ForEach-Object { "Pester `$(`$_.ExpandedPath ?? `$_.Item): `$(@("`$(`$_.ErrorRecord)" -split '\r?\n')[0])" })
+`$failures = @(@(`$r.Failed) + @(`$r.FailedBlocks) + @(`$r.FailedContainers) |
+    ForEach-Object { "Pester `$(`$_.ExpandedPath ?? `$_.Item): `$(@("`$(`$_.ErrorRecord)" -split '\r?\n')[0])" })
 @{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; Skipped = `$r.SkippedCount; Failures = `$failures } |
     ConvertTo-Json | Set-Content '$pesterResult'
 "@
