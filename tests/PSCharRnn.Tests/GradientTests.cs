@@ -1,3 +1,4 @@
+using System.Numerics;
 using PSCharRnn.Model;
 using PSCharRnn.Training;
 using TorchSharp;
@@ -85,10 +86,19 @@ public class GradientTests
     public void OneStepSequencesEqualTheBook(CellType cell) =>
         AssertEqualsTheBook(cell, 1, tensor(new long[,] { { 3, 1 } }), tensor(new long[] { 2, 4 }));
 
-    private static void AssertEqualsTheBook(CellType cell, int layers, Tensor inputs, Tensor targets, int embedding = 0, bool tied = false)
+    // A hidden size of several vectors and a tail, at any vector width the machine has: the backward loops' vector
+    // code runs, not only their scalar tails.
+    [Theory]
+    [InlineData(CellType.RNN)]
+    [InlineData(CellType.GRU)]
+    [InlineData(CellType.LSTM)]
+    public void LayersWiderThanAVectorEqualTheBook(CellType cell) =>
+        AssertEqualsTheBook(cell, 2, tensor(Inputs), tensor(Targets), hidden: 2 * Vector<float>.Count + 3);
+
+    private static void AssertEqualsTheBook(CellType cell, int layers, Tensor inputs, Tensor targets, int embedding = 0, bool tied = false, int hidden = 4)
     {
         using var scope = NewDisposeScope();
-        using var model = Tiny.Model(vocabulary: 5, hidden: 4, seed: 3, scale: 30, cell: cell, layers: layers, embedding: embedding, tied: tied);
+        using var model = Tiny.Model(vocabulary: 5, hidden: hidden, seed: 3, scale: 30, cell: cell, layers: layers, embedding: embedding, tied: tied);
         var state = RandomState(model, ScalarType.Float32, 5);
         var weights = All(state).Select(t => randn_like(t)).ToList();
         var wrt = model.Parameters.Cast<Tensor>().Concat(All(state)).ToArray();

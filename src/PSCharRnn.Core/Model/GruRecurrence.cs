@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using PSCharRnn.Numerics;
 using static TorchSharp.torch;
 
@@ -31,7 +32,7 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
         var states = empty_like(candidates);
         if (projected.dtype == ScalarType.Float32) Forward<float>(projected, wH, initial, products, updateReset, candidates, states);
         else Forward<double>(projected, wH, initial, products, updateReset, candidates, states);
-        ctx.save_for_backward(new() { updateReset, candidates, products.narrow(2, 2 * hidden, hidden), states, wH, initial });
+        ctx.save_for_backward(new() { updateReset, candidates, products, states, wH, initial });
         return new() { states };
     }
 
@@ -65,68 +66,91 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
     {
         using var _ = no_grad();
         var saved = ctx.get_saved_variables();
-        var (zr, candidate, hh, states, wH, initial) = (saved[0], saved[1], saved[2], saved[3], saved[4], saved[5]);
+        var step = new GruStep(saved[0], saved[1], saved[2], saved[3], saved[5]);
+        var (states, wH, initial) = (saved[3], saved[4], saved[5]);
         long steps = states.shape[0], batch = states.shape[1], hidden = states.shape[2];
-        var z = zr.narrow(2, 0, hidden);
-        var r = zr.narrow(2, hidden, hidden);
-        var previous = Recurrences.Previous(initial, states).view(steps, batch, hidden);
-
-        // Everything but dL/dH_t can be computed for all steps at once. With dH = dL/dH_t:
-        // d(pre Z) = dH ⊙ (H_{t-1} − H̃) ⊙ Z(1 − Z), d(pre H̃) = dH ⊙ (1 − Z)(1 − H̃²),
-        // d(pre R) = d(pre H̃) ⊙ (H·W_hh) ⊙ R(1 − R), d(H·W_hh) = d(pre H̃) ⊙ R.
-        var candidateFactor = z.neg().add_(1).mul_(candidate.square().neg_().add_(1)).contiguous();
-        var updateFactor = previous.sub(candidate).mul_(z).mul_(z.neg().add_(1)).contiguous();
-        var resetFactor = candidateFactor.mul(hh).mul_(r).mul_(r.neg().add_(1)).contiguous();
-        var factors = new GruFactors(updateFactor, resetFactor, candidateFactor, zr);
         var gradProjected = empty(steps, batch, 3 * hidden, dtype: states.dtype); // dL/d(pre Z | pre R | pre H̃)
         var gradProducts = empty_like(gradProjected);                      // dL/d(H_{t-1}·[W_hz|W_hr|W_hh])
         var carried = empty(batch, hidden, dtype: states.dtype);           // dL/dH_{t-1} through step t
         var gradStates = gradOutputs[0].contiguous();
         var wHTransposed = wH.t().contiguous();                            // the step products then read W_hᵀ row by row
-        if (states.dtype == ScalarType.Float32) Backward<float>(gradStates, factors, wHTransposed, gradProjected, gradProducts, carried);
-        else Backward<double>(gradStates, factors, wHTransposed, gradProjected, gradProducts, carried);
+        if (states.dtype == ScalarType.Float32) Backward<float>(gradStates, step, wHTransposed, gradProjected, gradProducts, carried);
+        else Backward<double>(gradStates, step, wHTransposed, gradProjected, gradProducts, carried);
 
         var gradWH = Recurrences.HiddenWeightGradient(initial, states, gradProducts);
         var gradInitial = initial.requires_grad ? carried : null;
         return new() { gradProjected, gradWH, gradInitial! };
     }
 
-    /// <summary>The backward factors per step and row ([T, B, H] each) and the gates [T, B, 2H] (Z | R).</summary>
-    private sealed record GruFactors(Tensor Update, Tensor Reset, Tensor Candidate, Tensor UpdateReset);
+    /// <summary>What the forward pass kept: the gates [T, B, 2H] (Z | R), H̃ [T, B, H], the step products [T, B, 3H], the states [T, B, H] and H_0 [B, H].</summary>
+    private sealed record GruStep(Tensor UpdateReset, Tensor Candidates, Tensor Products, Tensor States, Tensor Initial);
 
-    // From the last step back, with dH_t = dL/dH_t (output) + carried: the pre-activation gradients are the
-    // factors ⊙ dH_t; the products' are the same but d(H·W_hh) = d(pre H̃) ⊙ R; carried = dProducts·W_hᵀ + dH_t ⊙ Z_t.
-    private static unsafe void Backward<T>(Tensor gradStates, GruFactors factors, Tensor wHTransposed,
+    // From the last step back, with dH = dL/dH_t (output) + carried, each row in one pass:
+    // d(pre Z) = dH ⊙ (H_{t-1} − H̃) ⊙ Z(1 − Z), d(pre H̃) = dH ⊙ (1 − Z)(1 − H̃²), d(H·W_hh) = d(pre H̃) ⊙ R,
+    // d(pre R) = d(H·W_hh) ⊙ (H·W_hh) ⊙ (1 − R); the products' gradients are d(pre Z | pre R | H·W_hh), and
+    // carried = dProducts·W_hᵀ + dH ⊙ Z.
+    private static unsafe void Backward<T>(Tensor gradStates, GruStep step, Tensor wHTransposed,
         Tensor gradProjected, Tensor gradProducts, Tensor carried) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = StepShape.Of(gradStates);
         int h = shape.Width;
         T* wT = TensorMemory.Of<T>(wHTransposed), c = TensorMemory.Of<T>(carried), outputs = TensorMemory.Of<T>(gradStates);
-        T* update = TensorMemory.Of<T>(factors.Update), reset = TensorMemory.Of<T>(factors.Reset), candidate = TensorMemory.Of<T>(factors.Candidate);
-        T* zrs = TensorMemory.Of<T>(factors.UpdateReset), projections = TensorMemory.Of<T>(gradProjected), products = TensorMemory.Of<T>(gradProducts);
-        var grad = new Span<T>(new T[shape.Size]);
-        for (int t = shape.Steps - 1; t >= 0; t--)
+        T* zrs = TensorMemory.Of<T>(step.UpdateReset), candidates = TensorMemory.Of<T>(step.Candidates), stepProducts = TensorMemory.Of<T>(step.Products);
+        T* states = TensorMemory.Of<T>(step.States), initial = TensorMemory.Of<T>(step.Initial);
+        T* projections = TensorMemory.Of<T>(gradProjected), products = TensorMemory.Of<T>(gradProducts);
+        var grad = new T[shape.Size];
+        fixed (T* gradRows = grad)
         {
-            var output = new ReadOnlySpan<T>(outputs + (long)t * shape.Size, shape.Size);
-            if (t == shape.Steps - 1) output.CopyTo(grad);
-            else Elementwise.Add(output, new ReadOnlySpan<T>(c, shape.Size), grad);
-            for (int b = 0; b < shape.Batch; b++)
+            for (int t = shape.Steps - 1; t >= 0; t--)
             {
-                long row = (long)t * shape.Size + b * h;
-                var dh = grad.Slice(b * h, h);
-                T* projection = projections + 3 * row, product = products + 3 * row, zr = zrs + 2 * row;
-                Elementwise.Multiply(new ReadOnlySpan<T>(update + row, h), dh, new Span<T>(projection, h));
-                Elementwise.Multiply(new ReadOnlySpan<T>(reset + row, h), dh, new Span<T>(projection + h, h));
-                Elementwise.Multiply(new ReadOnlySpan<T>(candidate + row, h), dh, new Span<T>(projection + 2 * h, h));
-                new ReadOnlySpan<T>(projection, 2 * h).CopyTo(new Span<T>(product, 2 * h));
-                Elementwise.Multiply(new ReadOnlySpan<T>(projection + 2 * h, h), new ReadOnlySpan<T>(zr + h, h), new Span<T>(product + 2 * h, h));
-            }
-            Gemm.Multiply(false, false, shape.Batch, h, 3 * h, T.One, products + 3L * t * shape.Size, 3 * h, wT, h, T.Zero, c, h);
-            for (int b = 0; b < shape.Batch; b++)
-            {
-                var row = new Span<T>(c + b * h, h);
-                Elementwise.MultiplyAdd(grad.Slice(b * h, h), new ReadOnlySpan<T>(zrs + 2 * ((long)t * shape.Size + b * h), h), row, row);
+                var output = new ReadOnlySpan<T>(outputs + (long)t * shape.Size, shape.Size);
+                if (t == shape.Steps - 1) output.CopyTo(grad);
+                else Elementwise.Add(output, new ReadOnlySpan<T>(c, shape.Size), grad);
+                T* previous = t == 0 ? initial : states + (long)(t - 1) * shape.Size;
+                for (int b = 0; b < shape.Batch; b++)
+                {
+                    long row = (long)t * shape.Size + b * h;
+                    RowGradients(h, gradRows + b * h, zrs + 2 * row, candidates + row, stepProducts + 3 * row + 2 * h, previous + b * h, projections + 3 * row, products + 3 * row);
+                }
+                Gemm.Multiply(false, false, shape.Batch, h, 3 * h, T.One, products + 3L * t * shape.Size, 3 * h, wT, h, T.Zero, c, h);
+                for (int b = 0; b < shape.Batch; b++)
+                {
+                    var row = new Span<T>(c + b * h, h);
+                    Elementwise.MultiplyAdd(grad.AsSpan(b * h, h), new ReadOnlySpan<T>(zrs + 2 * ((long)t * shape.Size + b * h), h), row, row);
+                }
             }
         }
     }
+
+    // One row's pre-activation gradients (projection, 3H) and the step product's (product, 3H), from dH, the gates
+    // Z | R (2H), H̃, H·W_hh and H_{t-1} (H each).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void RowGradients<T>(int h, T* dh, T* zr, T* candidate, T* hh, T* previous, T* projection, T* product)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        for (; i <= h - Vector<T>.Count; i += Vector<T>.Count)
+        {
+            var (d, z, r, c) = (Load(dh + i), Load(zr + i), Load(zr + h + i), Load(candidate + i));
+            var keep = Vector<T>.One - z;
+            var update = d * (Load(previous + i) - c) * z * keep;
+            var candidateGradient = d * keep * (Vector<T>.One - c * c);
+            var hhGradient = candidateGradient * r;
+            var reset = hhGradient * Load(hh + i) * (Vector<T>.One - r);
+            Store(projection + i, update); Store(projection + h + i, reset); Store(projection + 2 * h + i, candidateGradient);
+            Store(product + i, update); Store(product + h + i, reset); Store(product + 2 * h + i, hhGradient);
+        }
+        for (; i < h; i++)
+        {
+            T d = dh[i], z = zr[i], r = zr[h + i], c = candidate[i], keep = T.One - z;
+            T update = d * (previous[i] - c) * z * keep, candidateGradient = d * keep * (T.One - c * c);
+            T hhGradient = candidateGradient * r, reset = hhGradient * hh[i] * (T.One - r);
+            projection[i] = product[i] = update; projection[h + i] = product[h + i] = reset;
+            projection[2 * h + i] = candidateGradient; product[2 * h + i] = hhGradient;
+        }
+    }
+
+    private static unsafe Vector<T> Load<T>(T* source) where T : unmanaged => Unsafe.ReadUnaligned<Vector<T>>(source);
+
+    private static unsafe void Store<T>(T* destination, Vector<T> value) where T : unmanaged => Unsafe.WriteUnaligned(destination, value);
 }
