@@ -66,8 +66,8 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
     {
         using var _ = no_grad();
         var saved = ctx.get_saved_variables();
-        var step = new GruStep(saved[0], saved[1], saved[2], saved[3], saved[5]);
-        var (states, wH, initial) = (saved[3], saved[4], saved[5]);
+        var (step, wH) = (new GruStep(saved[0], saved[1], saved[2], saved[3], saved[5]), saved[4]);
+        var (states, initial) = (step.States, step.Initial);
         long steps = states.shape[0], batch = states.shape[1], hidden = states.shape[2];
         var gradProjected = empty(steps, batch, 3 * hidden, dtype: states.dtype); // dL/d(pre Z | pre R | pre H̃)
         var gradProducts = empty_like(gradProjected);                      // dL/d(H_{t-1}·[W_hz|W_hr|W_hh])
