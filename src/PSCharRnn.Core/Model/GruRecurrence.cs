@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using PSCharRnn.Numerics;
+using static PSCharRnn.Numerics.VectorMemory;
 using static TorchSharp.torch;
 
 namespace PSCharRnn.Model;
@@ -149,8 +150,4 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
             projection[2 * h + i] = candidateGradient; product[2 * h + i] = hhGradient;
         }
     }
-
-    private static unsafe Vector<T> Load<T>(T* source) where T : unmanaged => Unsafe.ReadUnaligned<Vector<T>>(source);
-
-    private static unsafe void Store<T>(T* destination, Vector<T> value) where T : unmanaged => Unsafe.WriteUnaligned(destination, value);
 }

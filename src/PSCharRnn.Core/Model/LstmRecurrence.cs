@@ -1,5 +1,7 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using PSCharRnn.Numerics;
+using static PSCharRnn.Numerics.VectorMemory;
 using static TorchSharp.torch;
 
 namespace PSCharRnn.Model;
@@ -70,72 +72,83 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
     {
         using var _ = no_grad();
         var saved = ctx.get_saved_variables();
-        var (gates, cells, tanhCells, states, wH, initialHidden, initialCell) = (saved[0], saved[1], saved[2], saved[3], saved[4], saved[5], saved[6]);
-        long steps = states.shape[0], batch = states.shape[1], hidden = states.shape[2];
-        Tensor Gate(int k) => gates.narrow(2, k * hidden, hidden);
-        var (i, f, o, candidate) = (Gate(0), Gate(1), Gate(2), Gate(3));
-        Tensor SigmoidDerivative(Tensor s) => s.mul(s.neg().add(1));
-        var previousCells = Recurrences.Previous(initialCell, cells).view(steps, batch, hidden);
-
-        // With dH = dL/dH_t and dC = dL/dC_t (all paths): dC gains dH ⊙ O(1 − tanh²C);
-        // d(pre I) = dC ⊙ C̃ ⊙ I(1 − I), d(pre F) = dC ⊙ C_{t-1} ⊙ F(1 − F), d(pre O) = dH ⊙ tanh(C) ⊙ O(1 − O),
-        // d(pre C̃) = dC ⊙ I(1 − C̃²). Only dH and dC need the loop; the factors are computed for all steps.
-        var cellFromHidden = o.mul(tanhCells.square().neg_().add_(1));
-        var gateFactors = stack(new[]                                       // [T, B, 4, H] in the gates' order
-        {
-            candidate.mul(SigmoidDerivative(i)),
-            previousCells.mul(SigmoidDerivative(f)),
-            tanhCells.mul(SigmoidDerivative(o)),
-            i.mul(candidate.square().neg_().add_(1)),
-        }, 2);
-        var gradGates = empty_like(gates);                                 // dL/d(pre-activation), [T, B, 4H]
-        var gradHidden = empty(batch, hidden, dtype: states.dtype);        // dL/dH_t, then dL/dH_{t-1} through step t
+        var (step, wH, initialHidden) = (new LstmStep(saved[0], saved[1], saved[2], saved[3], saved[6]), saved[4], saved[5]);
+        var gradGates = empty_like(step.Gates);                            // dL/d(pre-activation), [T, B, 4H]
+        var gradHidden = empty_like(initialHidden);                        // dL/dH_t, then dL/dH_{t-1} through step t
         var gradCell = gradOutputs[1].contiguous().clone();                // dL/dC_t, from the last cell output on
         var gradStates = gradOutputs[0].contiguous();
         var wHTransposed = wH.t().contiguous();                            // the step products then read W_hᵀ row by row
-        if (states.dtype == ScalarType.Float32) Backward<float>(gradStates, cellFromHidden, gateFactors, gates, wHTransposed, gradGates, gradHidden, gradCell);
-        else Backward<double>(gradStates, cellFromHidden, gateFactors, gates, wHTransposed, gradGates, gradHidden, gradCell);
+        if (step.States.dtype == ScalarType.Float32) Backward<float>(gradStates, step, wHTransposed, gradGates, gradHidden, gradCell);
+        else Backward<double>(gradStates, step, wHTransposed, gradGates, gradHidden, gradCell);
 
-        var gradWH = Recurrences.HiddenWeightGradient(initialHidden, states, gradGates);
+        var gradWH = Recurrences.HiddenWeightGradient(initialHidden, step.States, gradGates);
         return new()
         {
             gradGates, gradWH,
             initialHidden.requires_grad ? gradHidden : null!,
-            initialCell.requires_grad ? gradCell : null!,
+            step.InitialCell.requires_grad ? gradCell : null!,
         };
     }
 
-    private static unsafe void Backward<T>(Tensor gradStates, Tensor cellFromHidden, Tensor gateFactors, Tensor gates, Tensor wHTransposed,
+    /// <summary>What the forward pass kept: the gates' activations [T, B, 4H] (I | F | O | C̃), C, tanh(C) and H [T, B, H], and C_0 [B, H].</summary>
+    private sealed record LstmStep(Tensor Gates, Tensor Cells, Tensor TanhCells, Tensor States, Tensor InitialCell);
+
+    // From the last step back, with dH = dL/dH_t (output) + carried, each row in one pass: dC = dL/dC_t gains
+    // dH ⊙ O(1 − tanh²C); d(pre I) = dC ⊙ C̃ ⊙ I(1 − I), d(pre F) = dC ⊙ C_{t-1} ⊙ F(1 − F),
+    // d(pre O) = dH ⊙ tanh(C) ⊙ O(1 − O), d(pre C̃) = dC ⊙ I(1 − C̃²); then dL/dC_{t-1} = dC ⊙ F and
+    // carried = d(pre gates)·W_hᵀ.
+    private static unsafe void Backward<T>(Tensor gradStates, LstmStep step, Tensor wHTransposed,
         Tensor gradGates, Tensor gradHidden, Tensor gradCell) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = StepShape.Of(gradStates);
         int h = shape.Width;
-        T* outputs = TensorMemory.Of<T>(gradStates), fromHidden = TensorMemory.Of<T>(cellFromHidden), factors = TensorMemory.Of<T>(gateFactors);
-        T* activations = TensorMemory.Of<T>(gates), gg = TensorMemory.Of<T>(gradGates), wT = TensorMemory.Of<T>(wHTransposed);
+        T* outputs = TensorMemory.Of<T>(gradStates), gates = TensorMemory.Of<T>(step.Gates), cells = TensorMemory.Of<T>(step.Cells);
+        T* tanhCells = TensorMemory.Of<T>(step.TanhCells), initialCell = TensorMemory.Of<T>(step.InitialCell);
+        T* gg = TensorMemory.Of<T>(gradGates), wT = TensorMemory.Of<T>(wHTransposed);
         T* dh = TensorMemory.Of<T>(gradHidden), dc = TensorMemory.Of<T>(gradCell);
         var hiddenGrad = new Span<T>(dh, shape.Size);
-        var cellGrad = new Span<T>(dc, shape.Size);
         for (int t = shape.Steps - 1; t >= 0; t--)
         {
-            long step = (long)t * shape.Size;
-            var output = new ReadOnlySpan<T>(outputs + step, shape.Size);
+            long at = (long)t * shape.Size;
+            var output = new ReadOnlySpan<T>(outputs + at, shape.Size);
             if (t == shape.Steps - 1) output.CopyTo(hiddenGrad);
             else Elementwise.Add(output, hiddenGrad, hiddenGrad);
-            Elementwise.MultiplyAdd(hiddenGrad, new ReadOnlySpan<T>(fromHidden + step, shape.Size), cellGrad, cellGrad);
+            T* previousCells = t == 0 ? initialCell : cells + at - shape.Size;
             for (int b = 0; b < shape.Batch; b++)
             {
-                long row = (step + (long)b * h) * 4;
-                var rowHidden = new ReadOnlySpan<T>(dh + b * h, h);
-                var rowCell = new ReadOnlySpan<T>(dc + b * h, h);
-                for (int k = 0; k < 4; k++)                                 // O follows dH, the others dC
-                    Elementwise.Multiply(new ReadOnlySpan<T>(factors + row + k * h, h), k == 2 ? rowHidden : rowCell, new Span<T>(gg + row + k * h, h));
+                long row = at + (long)b * h;
+                RowGradients(h, dh + b * h, dc + b * h, gates + 4 * row, previousCells + b * h, tanhCells + row, gg + 4 * row);
             }
-            Gemm.Multiply(false, false, shape.Batch, h, 4 * h, T.One, gg + 4 * step, 4 * h, wT, h, T.Zero, dh, h);
-            for (int b = 0; b < shape.Batch; b++)                           // dL/dC_{t-1} = dC ⊙ F
-            {
-                var rowCell = new Span<T>(dc + b * h, h);
-                Elementwise.Multiply(rowCell, new ReadOnlySpan<T>(activations + (step + (long)b * h) * 4 + h, h), rowCell);
-            }
+            Gemm.Multiply(false, false, shape.Batch, h, 4 * h, T.One, gg + 4 * at, 4 * h, wT, h, T.Zero, dh, h);
+        }
+    }
+
+    // One row's pre-activation gradients (4H) from dH, the gates I | F | O | C̃ (4H), C_{t-1} and tanh(C_t); dC (H) goes
+    // in as dL/dC_t from later steps and comes out as dL/dC_{t-1}.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void RowGradients<T>(int h, T* dh, T* dc, T* gates, T* previousCell, T* tanhCell, T* gradGates)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = 0;
+        for (; k <= h - Vector<T>.Count; k += Vector<T>.Count)
+        {
+            var (d, i, f, o, c, tc) = (Load(dh + k), Load(gates + k), Load(gates + h + k), Load(gates + 2 * h + k), Load(gates + 3 * h + k), Load(tanhCell + k));
+            var cellGradient = Load(dc + k) + d * o * (Vector<T>.One - tc * tc);
+            Store(gradGates + k, cellGradient * c * i * (Vector<T>.One - i));
+            Store(gradGates + h + k, cellGradient * Load(previousCell + k) * f * (Vector<T>.One - f));
+            Store(gradGates + 2 * h + k, d * tc * o * (Vector<T>.One - o));
+            Store(gradGates + 3 * h + k, cellGradient * i * (Vector<T>.One - c * c));
+            Store(dc + k, cellGradient * f);
+        }
+        for (; k < h; k++)
+        {
+            T d = dh[k], i = gates[k], f = gates[h + k], o = gates[2 * h + k], c = gates[3 * h + k], tc = tanhCell[k];
+            T cellGradient = dc[k] + d * o * (T.One - tc * tc);
+            gradGates[k] = cellGradient * c * i * (T.One - i);
+            gradGates[h + k] = cellGradient * previousCell[k] * f * (T.One - f);
+            gradGates[2 * h + k] = d * tc * o * (T.One - o);
+            gradGates[3 * h + k] = cellGradient * i * (T.One - c * c);
+            dc[k] = cellGradient * f;
         }
     }
 }
