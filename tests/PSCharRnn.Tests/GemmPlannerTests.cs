@@ -127,6 +127,7 @@ public sealed class GemmPlannerTests : IDisposable
         Assert.Contains("processors", GemmPlanner.MachineIdentity);
         Assert.Contains("-bit vectors", GemmPlanner.MachineIdentity);
         Assert.Contains("AVX-512", GemmPlanner.MachineIdentity);
+        Assert.Contains(ThreadTeam.OnOpenMp ? "split products on OpenMP threads" : "split products on the thread pool", GemmPlanner.MachineIdentity);
         Assert.Contains("PSCharRnn", GemmPlanner.MachineIdentity);
     }
 }

@@ -81,7 +81,7 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
         Gemm.Multiply(false, false, rows, classes, width, T.One, TensorMemory.Of<T>(hidden), width, TensorMemory.Of<T>(wHq), classes, T.Zero, logits, classes, precision);
         var parts = Partition(rows);
         var sums = new (double CrossEntropy, double Uniform)[parts.Length];
-        Parallel.For(0, parts.Length, part =>
+        ThreadTeam.For(parts.Length, part =>
         {
             double sum = 0, uniform = 0;
             var b = new ReadOnlySpan<T>(bias, classes);

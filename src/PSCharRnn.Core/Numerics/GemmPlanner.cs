@@ -15,8 +15,9 @@ public sealed record GemmChoice(ProductShape Shape, GemmPlan Plan, IReadOnlyList
 /// <summary>
 /// Chooses each product's plan by measurement: the first time a shape is seen, every candidate plan is timed on it
 /// for a few milliseconds and the fastest is kept. Choices are stored per user under the machine's identity (its
-/// processor, cores, vector width, and this module's version), so later processes take the same plans without
-/// measuring and a -Seed run gives the same sums every time; another processor, as a new VM may have, is measured anew.
+/// processor, cores, vector width, the threads split products run on, and this module's version), so later processes
+/// take the same plans without measuring and a -Seed run gives the same sums every time; another processor, as a new
+/// VM may have, is measured anew.
 /// <paramref name="compilationTime"/> tells how long the JIT has compiled, on every thread (the runtime's count unless a
 /// test gives another).
 /// </summary>
@@ -41,7 +42,8 @@ public sealed class GemmPlanner(string storePath, Func<TimeSpan>? compilationTim
     /// <summary>What the stored choices are valid for.</summary>
     public static string MachineIdentity { get; } =
         $"{Processor()}; {Environment.ProcessorCount} processors; {Vector<byte>.Count * 8}-bit vectors; " +
-        $"AVX-512 {(Avx512F.IsSupported ? "on" : "off")}; PSCharRnn {typeof(GemmPlanner).Assembly.GetName().Version}";
+        $"AVX-512 {(Avx512F.IsSupported ? "on" : "off")}; split products on {(ThreadTeam.OnOpenMp ? "OpenMP threads" : "the thread pool")}; " +
+        $"PSCharRnn {typeof(GemmPlanner).Assembly.GetName().Version}";
 
     /// <summary>Every choice this process has made or read, by shape.</summary>
     public IReadOnlyList<GemmChoice> Made =>

@@ -55,7 +55,7 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
                 : new Product(m, n, k, alpha, packedA = PackRows(m, k, a, rowStride, columnStride, threads), 1, TTile.TileRows, (long)TTile.TileRows * k,
                     b, transposeB, ldb, beta, c, ldc);
             if (threads == 1) product.Panels(0, panels);
-            else Parallel.For(0, threads, t => product.Panels(panels * t / threads, panels * (t + 1) / threads));
+            else ThreadTeam.For(threads, t => product.Panels(panels * t / threads, panels * (t + 1) / threads));
         }
         finally
         {
@@ -91,7 +91,7 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
             }
         }
         if (threads == 1) Pack(0, blocks);
-        else Parallel.For(0, threads, t => Pack(blocks * t / threads, blocks * (t + 1) / threads));
+        else ThreadTeam.For(threads, t => Pack(blocks * t / threads, blocks * (t + 1) / threads));
         return packed;
     }
 

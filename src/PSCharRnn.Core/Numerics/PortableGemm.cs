@@ -34,7 +34,7 @@ internal static unsafe class PortableGemm
             int blocks = (m + TileRows - 1) / TileRows;
             int threads = Gemm.Threads(split, blocks);
             if (threads == 1) product.Rows(0, m);
-            else Parallel.For(0, threads, t => product.Rows(blocks * t / threads * TileRows, Math.Min(m, blocks * (t + 1) / threads * TileRows)));
+            else ThreadTeam.For(threads, t => product.Rows(blocks * t / threads * TileRows, Math.Min(m, blocks * (t + 1) / threads * TileRows)));
         }
         finally
         {
