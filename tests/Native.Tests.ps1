@@ -46,7 +46,7 @@ Describe 'libtorch inside pwsh' {
             "`$p = (Import-LyricsCorpus -MaxChars 3000 | Start-RnnTraining -Epochs 3 -HiddenSize 64 -NumSteps 9 -BatchSize 8 -ReportEvery 0 -Seed 1).Perplexity.ToString('R', [cultureinfo]::InvariantCulture); " +
             "([PSCharRnn.Numerics.GemmPlanner]::Default.Made.Plan.Backend | Sort-Object -Unique) -join '+'; `$p"
         $default = Invoke-ChildPwsh $train
-        $forcible = [PSCharRnn.Numerics.Gemm]::Available | Where-Object { $_ -ne 'MklBf16' }   # bf16 only where -Precision Mixed allows it
+        $forcible = [PSCharRnn.Numerics.Gemm]::Available | Where-Object { -not [PSCharRnn.Numerics.Gemm]::IsBf16($_) }   # bf16 only where -Precision Mixed allows it
         $runs = foreach ($backend in $forcible) {
             $run = Invoke-ChildPwshWith @{ PSCHARRNN_GEMM = $backend.ToString().ToLowerInvariant() } $train
             $run[0] | Should -Be "$backend" -Because 'a forced backend runs every product'
@@ -61,7 +61,7 @@ Describe 'libtorch inside pwsh' {
         }
         ($runs | ForEach-Object { $_[0] }) | Should -Contain 'Portable'
     }
-    It 'trains -Precision Mixed in bf16 with PSCHARRNN_GEMM=mklbf16 near full precision''s perplexity, and in float32 when a full-precision backend is forced' {
+    It 'trains -Precision Mixed in bf16 with PSCHARRNN_GEMM=mklbf16 or torchbf16 near full precision''s perplexity, and in float32 when a full-precision backend is forced' {
         # Each run prints the backends its products ran on, what Start-RnnTraining said, then the perplexity.
         $train = "Import-Module '$PSScriptRoot/../PSCharRnn.psd1'; `$c = Import-LyricsCorpus -MaxChars 3000; " +
             "`$full = (`$c | Start-RnnTraining -Epochs 6 -HiddenSize 64 -NumSteps 9 -BatchSize 8 -ReportEvery 0 -Seed 1).Perplexity; " +
@@ -74,18 +74,21 @@ Describe 'libtorch inside pwsh' {
         $portable[0] | Should -Be 'Portable'
         $portable[1] | Should -Be '-Precision Mixed trains in float32 here: PSCHARRNN_GEMM=portable forces full-precision products.'
         $portable[3] | Should -Be $portable[2] -Because 'Mixed on a full-precision backend is float32 to the bit'
-        if ([PSCharRnn.Numerics.Bf16Gemm]::Unavailable) {
-            # The child's errors reach its stderr, which only a redirection brings into the result.
-            $refused = Invoke-ChildPwshWith @{ PSCHARRNN_GEMM = 'mklbf16' } $train 2>&1
-            "$refused" | Should -Match 'cannot run the MklBf16'
-            return
+        foreach ($backend in 'MklBf16', 'TorchBf16') {
+            $name = $backend.ToLowerInvariant()
+            if (-not [PSCharRnn.Numerics.Gemm]::IsAvailable($backend)) {
+                # The child's errors reach its stderr, which only a redirection brings into the result.
+                $refused = Invoke-ChildPwshWith @{ PSCHARRNN_GEMM = $name } $train 2>&1
+                "$refused" | Should -Match "cannot run the $backend"
+                continue
+            }
+            $bf16 = Invoke-ChildPwshWith @{ PSCHARRNN_GEMM = $name } $train
+            $bf16[0] | Should -Be "Mkl+$backend" -Because 'full precision runs on MKL, and Mixed runs the output layer in bf16'
+            $bf16[1] | Should -Match "^-Precision Mixed: the output layer's products on f32 NN \[72,64\]x\[64,\d+\] $name; f32 NT .* $name; f32 TN .* $name\.$"
+            $full, $mixed = [double]$bf16[2], [double]$bf16[3]
+            $mixed | Should -Not -Be $full -Because 'bf16 products give other sums'
+            [math]::Abs($mixed - $full) / $full | Should -BeLessThan 0.02
         }
-        $bf16 = Invoke-ChildPwshWith @{ PSCHARRNN_GEMM = 'mklbf16' } $train
-        $bf16[0] | Should -Be 'Mkl+MklBf16' -Because 'full precision runs on MKL, and Mixed runs the output layer in bf16'
-        $bf16[1] | Should -Match '^-Precision Mixed: the output layer''s products on f32 NN \[72,64\]x\[64,\d+\] mklbf16; f32 NT .* mklbf16; f32 TN .* mklbf16\.$'
-        $full, $mixed = [double]$bf16[2], [double]$bf16[3]
-        $mixed | Should -Not -Be $full -Because 'bf16 products give other sums'
-        [math]::Abs($mixed - $full) / $full | Should -BeLessThan 0.02
     }
     It 'multiplies as libtorch does on every plan without AVX-512 (DOTNET_EnableAVX512=0: the AVX2 kernel and AVX2 vectors), in single and double precision' {
         $check = @'

@@ -82,7 +82,7 @@ Describe 'A resumed model trains on with its own settings' {
         $message = @($said | Where-Object { $_ -isnot [PSCharRnn.Model.RnnModel] }) + @($warned) | ForEach-Object { "$_" } | Select-Object -Unique
         @($message).Count | Should -Be 1
         if ([PSCharRnn.Numerics.Gemm]::MixedUnavailable) { "$warned" | Should -BeLike "*trains in float32 here: $([PSCharRnn.Numerics.Gemm]::MixedUnavailable)*" }
-        else { "$message" | Should -Match 'mklbf16|measured faster than bf16' }
+        else { "$message" | Should -Match 'mklbf16|torchbf16|measured faster than bf16' }
         $resumed = Import-RnnModel $file | Start-RnnTraining -Corpus $corpus -Epochs 1 -WarningAction SilentlyContinue
         $resumed.LastTraining.Precision | Should -Be 'Mixed'
         $resumed.EpochsTrained | Should -Be 3

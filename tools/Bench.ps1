@@ -181,7 +181,7 @@ function Invoke-FreshPwsh([string] $Script) {
 $planTable = {
     [PSCharRnn.Numerics.GemmPlanner]::Default.Made | ForEach-Object {
         [pscustomobject]@{
-            Shape = "$($_.Shape)"; Among = if ($_.Candidates.Backend -contains 'MklBf16') { 'float32, bf16' } else { 'float32' }; Plan = "$($_.Plan)"; From = if ($_.Stored) { 'stored' } else { 'measured' }
+            Shape = "$($_.Shape)"; Among = if ($_.Candidates.Backend.Where({ [PSCharRnn.Numerics.Gemm]::IsBf16($_) })) { 'float32, bf16' } else { 'float32' }; Plan = "$($_.Plan)"; From = if ($_.Stored) { 'stored' } else { 'measured' }
             'µs by candidate' = ($_.Microseconds.GetEnumerator() | Sort-Object Value | ForEach-Object { '{0} {1:F1}' -f $_.Key, $_.Value }) -join ', '
         }
     } | Format-Table -AutoSize -Wrap | Out-String -Width 250
@@ -333,24 +333,27 @@ foreach ($cell in 'GRU', 'LSTM') {
     Add-Row $r "nn.$cell + Adam" $concise
 }
 
-# -Precision Mixed with its products forced into bf16 (PSCHARRNN_GEMM=mklbf16, read once per process, so in a fresh
-# one): the book's runs over the same seeds, perplexity and seconds per epoch beside float32's above.
+# -Precision Mixed as a user gets it (each output-layer product on the plan measured fastest among float32 and bf16),
+# in a fresh process: the book's runs over the same seeds, perplexity and seconds per epoch beside float32's above.
 ''
-'== The book''s runs with -Precision Mixed, output layer in bf16 (PSCHARRNN_GEMM=mklbf16, a fresh process), beside float32'
+'== The book''s runs with -Precision Mixed (the output layer''s products on the plans measured fastest, bf16 or float32; a fresh process), beside float32'
 $mixedWhy = [PSCharRnn.Numerics.Gemm]::MixedUnavailable
 if ($mixedWhy) { "not run: $mixedWhy" }
 else {
+    $probe = ([PSCharRnn.Model.ModelSettings]::new()).Create($corpus.Vocabulary, $Seed[0], [TorchSharp.torch]::CPU)
+    "what -Precision Mixed does for the book's models here: $([PSCharRnn.Training.MixedPrecision]::For($probe, [PSCharRnn.Model.TrainingOptions]@{ Precision = 'Mixed' }))"
+    $probe.Dispose()
     $runs = @(foreach ($cell in 'RNN', 'GRU', 'LSTM') { foreach ($sampling in @(if ($cell -eq 'RNN') { 'Random', 'Consecutive' } else { 'Consecutive' })) { foreach ($s in $Seed) { "$cell $sampling $s" } } })
     $script = "Import-Module '$ModulePath'; `$corpus = Import-LyricsCorpus; foreach (`$run in '$($runs -join "','")') { `$cell, `$sampling, `$seed = `$run -split ' '; " +
         "`$m = `$corpus | Start-RnnTraining -CellType `$cell -Sampling `$sampling -Epochs (`$cell -eq 'RNN' ? $rnnEpochs : $gatedEpochs) -Seed `$seed -ThreadCount $ThreadCount -ReportEvery 0 -Precision Mixed -Verbose 4>&1 | Where-Object { `$_ -is [PSCharRnn.Model.RnnModel] }; " +
         "`$s = @(`$m.History.Seconds | Select-Object -Skip 1 | Sort-Object); '{0}|{1}|{2}' -f `$run, `$m.Perplexity, `$s[[int][math]::Floor(`$s.Count / 2)]; `$m.Dispose() }"
-    $lines = Invoke-WithEnvironment @{ PSCHARRNN_GEMM = 'mklbf16' } { Invoke-FreshPwsh $script }
+    $lines = Invoke-FreshPwsh $script
     @(foreach ($line in $lines | Where-Object { $_ -match '^\w+ \w+ \d+\|' }) {
         $run, $perplexity, $seconds = $line -split '\|'
         $full = $float32[$run]
         [pscustomobject]@{
-            Run = $run; Epochs = $full.Epochs; 'float32 ppl' = '{0:F3}' -f $full.Perplexity; 'bf16 ppl' = '{0:F3}' -f [double]$perplexity
-            'float32 s/epoch' = '{0:F3}' -f $full.SecondsPerEpoch; 'bf16 s/epoch' = '{0:F3}' -f [double]$seconds; 'float32/bf16' = '{0:F2}x' -f ($full.SecondsPerEpoch / [double]$seconds)
+            Run = $run; Epochs = $full.Epochs; 'float32 ppl' = '{0:F3}' -f $full.Perplexity; 'Mixed ppl' = '{0:F3}' -f [double]$perplexity
+            'float32 s/epoch' = '{0:F3}' -f $full.SecondsPerEpoch; 'Mixed s/epoch' = '{0:F3}' -f [double]$seconds; 'float32/Mixed' = '{0:F2}x' -f ($full.SecondsPerEpoch / [double]$seconds)
         }
     }) | Format-Table -AutoSize | Out-String -Width 200
 }

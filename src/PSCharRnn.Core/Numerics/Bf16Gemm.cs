@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 using PSCharRnn.Native;
@@ -18,10 +19,14 @@ public static unsafe class Bf16Gemm
     private static readonly Lazy<nint?> Export = new(() =>
         MklGemm.IsAvailable ? TorchRuntime.TryGetExport("cblas_gemm_bf16bf16f32") : null);
 
+    private static readonly Lazy<string?> NoBf16Arithmetic = new(() =>
+        ProcessorHasBf16() ? null : "the processor has neither AVX512_BF16 nor AMX-BF16");
+
     private static readonly Lazy<string?> Missing = new(() =>
-        !ProcessorHasBf16() ? "the processor has neither AVX512_BF16 nor AMX-BF16"
-        : Export.Value is null ? "this libtorch exports no MKL cblas_gemm_bf16bf16f32"
-        : null);
+        ProcessorUnavailable ?? (Export.Value is null ? "this libtorch exports no MKL cblas_gemm_bf16bf16f32" : null));
+
+    /// <summary>Why the processor cannot multiply in bf16 (any backend), or null when it can.</summary>
+    public static string? ProcessorUnavailable => NoBf16Arithmetic.Value;
 
     /// <summary>Why this machine cannot run bf16 products, or null when it can.</summary>
     public static string? Unavailable => Missing.Value;
@@ -50,9 +55,24 @@ public static unsafe class Bf16Gemm
     }
 
     /// <summary>The rows × columns matrix at <paramref name="source"/> (row stride <paramref name="stride"/>) as packed bfloat16.</summary>
-    public static void Round(float* source, int rows, int columns, int stride, ushort* destination)
+    public static void Round(float* source, int rows, int columns, int stride, ushort* destination) =>
+        ForRowBlocks(rows, columns, (first, end) => RoundRows(source, first, end, columns, stride, destination));
+
+    /// <summary>
+    /// Runs rows [first, end) blocks of a rows × columns element-wise pass on libtorch's threads when the matrix is big
+    /// enough to pay for waking them (the output layer's), else all on this one.
+    /// </summary>
+    internal static void ForRowBlocks(int rows, int columns, Action<int, int> block)
     {
-        for (int r = 0; r < rows; r++)
+        int threads = (long)rows * columns >= 1 << 16 ? Gemm.Threads(split: true, rows) : 1;
+        if (threads == 1) block(0, rows);
+        else ThreadTeam.For(threads, t => block(rows * t / threads, rows * (t + 1) / threads));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // a fresh process's planner times this: no tier-0 loops
+    private static void RoundRows(float* source, int first, int end, int columns, int stride, ushort* destination)
+    {
+        for (int r = first; r < end; r++)
         {
             uint* row = (uint*)(source + (long)r * stride);
             ushort* target = destination + (long)r * columns;

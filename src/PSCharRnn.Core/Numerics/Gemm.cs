@@ -23,6 +23,12 @@ public enum GemmBackend
     /// candidate only for the products -Precision Mixed allows. Forced, it runs those products and MKL the rest.
     /// </summary>
     MklBf16,
+
+    /// <summary>
+    /// libtorch's bfloat16 product (oneDNN: AVX512_BF16 or AMX kernels on any vendor's processor), inputs and result
+    /// rounded to bfloat16, sums in float32: like <see cref="MklBf16"/>, a candidate only for what -Precision Mixed allows.
+    /// </summary>
+    TorchBf16,
 }
 
 /// <summary>
@@ -45,7 +51,12 @@ public static unsafe class Gemm
         Enum.GetValues<GemmBackend>().Where(IsAvailable).ToList();
 
     /// <summary>Every full-precision plan this machine can run for single-precision products (double precision has no AVX-512 or AVX2 kernel).</summary>
-    public static IReadOnlyList<GemmPlan> Plans => Available.Where(b => b != GemmBackend.MklBf16).SelectMany(GemmPlan.Of).ToList();
+    public static IReadOnlyList<GemmPlan> Plans => Available.Where(b => !IsBf16(b)).SelectMany(GemmPlan.Of).ToList();
+
+    /// <summary>Whether a backend rounds its inputs to bfloat16 (only -Precision Mixed may run such products).</summary>
+    public static bool IsBf16(GemmBackend backend) => backend is GemmBackend.MklBf16 or GemmBackend.TorchBf16;
+
+    private static IEnumerable<GemmPlan> Bf16Plans => Available.Where(IsBf16).SelectMany(GemmPlan.Of);
 
     public static bool IsAvailable(GemmBackend backend) => backend switch
     {
@@ -53,13 +64,14 @@ public static unsafe class Gemm
         GemmBackend.Avx512 => Avx512Tile.IsSupported,
         GemmBackend.Avx2 => Avx2Tile.IsSupported,
         GemmBackend.MklBf16 => Bf16Gemm.Unavailable is null,
+        GemmBackend.TorchBf16 => TorchBf16Gemm.Unavailable is null,
         _ => true,
     };
 
     /// <summary>Why products that -Precision Mixed allows run in float32 on this machine, or null when bf16 is among their candidates.</summary>
     public static string? MixedUnavailable =>
-        Forced is { } forced && forced != GemmBackend.MklBf16 ? $"{Variable}={forced.ToString().ToLowerInvariant()} forces full-precision products"
-        : Bf16Gemm.Unavailable;
+        Forced is { } forced && !IsBf16(forced) ? $"{Variable}={forced.ToString().ToLowerInvariant()} forces full-precision products"
+        : Bf16Gemm.ProcessorUnavailable;
 
     /// <summary>The backend a PSCHARRNN_GEMM value forces (null or empty: none, each shape's plan is measured).</summary>
     public static GemmBackend? Choose(string? forced)
@@ -80,6 +92,7 @@ public static unsafe class Gemm
     {
         GemmBackend.Mkl => "its libtorch exports no MKL sgemm_",
         GemmBackend.MklBf16 => Bf16Gemm.Unavailable!,
+        GemmBackend.TorchBf16 => TorchBf16Gemm.Unavailable!,
         GemmBackend.Avx2 => "the processor, or .NET, reports no AVX2 with FMA",
         _ => "the processor, or .NET, reports no AVX-512",
     };
@@ -98,12 +111,11 @@ public static unsafe class Gemm
 
     private static IReadOnlyList<GemmPlan> CandidatesFor(bool single, bool mixed)
     {
-        var bf16 = GemmPlan.Of(GemmBackend.MklBf16);
         var plans = Forced switch
         {
-            GemmBackend.MklBf16 => single && mixed ? bf16 : GemmPlan.Of(GemmBackend.Mkl),
+            { } forced when IsBf16(forced) => single && mixed ? GemmPlan.Of(forced) : GemmPlan.Of(MklGemm.IsAvailable ? GemmBackend.Mkl : GemmBackend.Portable),
             { } forced => GemmPlan.Of(forced),
-            null => single && mixed && IsAvailable(GemmBackend.MklBf16) ? Plans.Concat(bf16) : Plans,
+            null => single && mixed ? Plans.Concat(Bf16Plans) : Plans,
         };
         return plans.Where(p => single || !OwnKernel(p.Backend) || Forced == p.Backend).ToList();
     }
@@ -138,6 +150,8 @@ public static unsafe class Gemm
     {
         if (plan.Backend == GemmBackend.MklBf16 && typeof(T) == typeof(float))
             Bf16Gemm.Multiply(transposeA, transposeB, m, n, k, (float)(object)alpha, (float*)a, lda, (float*)b, ldb, (float)(object)beta, (float*)c, ldc);
+        else if (plan.Backend == GemmBackend.TorchBf16 && typeof(T) == typeof(float))
+            TorchBf16Gemm.Multiply(transposeA, transposeB, m, n, k, (float)(object)alpha, (float*)a, lda, (float*)b, ldb, (float)(object)beta, (float*)c, ldc);
         else if (OwnKernel(plan.Backend) && typeof(T) == typeof(float))
         {
             delegate*<bool, int, int, int, float, float*, int, int, float*, bool, int, float, float*, int, void> kernel =

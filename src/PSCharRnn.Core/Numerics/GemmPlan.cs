@@ -3,12 +3,12 @@ namespace PSCharRnn.Numerics;
 /// <summary>
 /// How one product runs: a backend and, for the module's own kernels, whether it is split across libtorch's thread
 /// count (each element of C is the same fixed-order sum either way, so the two give identical results). MKL (float32 or
-/// bf16) splits on its own OpenMP threads.
+/// bf16) and libtorch's bf16 product split on their own OpenMP threads.
 /// </summary>
 public readonly record struct GemmPlan(GemmBackend Backend, bool Split)
 {
     public override string ToString() =>
-        Backend is GemmBackend.Mkl or GemmBackend.MklBf16 ? Backend.ToString().ToLowerInvariant() : $"{Backend.ToString().ToLowerInvariant()}/{(Split ? "split" : "1")}";
+        SplitsItself(Backend) ? Backend.ToString().ToLowerInvariant() : $"{Backend.ToString().ToLowerInvariant()}/{(Split ? "split" : "1")}";
 
     public static GemmPlan Parse(string text)
     {
@@ -19,5 +19,8 @@ public readonly record struct GemmPlan(GemmBackend Backend, bool Split)
 
     /// <summary>The plans of a backend: MKL's one, or the kernel on one thread and split.</summary>
     public static IEnumerable<GemmPlan> Of(GemmBackend backend) =>
-        backend is GemmBackend.Mkl or GemmBackend.MklBf16 ? [new(backend, true)] : [new(backend, false), new(backend, true)];
+        SplitsItself(backend) ? [new(backend, true)] : [new(backend, false), new(backend, true)];
+
+    // MKL and libtorch split a product on their own threads: one plan each.
+    private static bool SplitsItself(GemmBackend backend) => backend is GemmBackend.Mkl or GemmBackend.MklBf16 or GemmBackend.TorchBf16;
 }

@@ -12,7 +12,7 @@ namespace PSCharRnn.Training;
 public sealed record MixedPrecision(IReadOnlyList<GemmChoice> Products, string? Float32Because)
 {
     /// <summary>Whether any product runs in bf16.</summary>
-    public bool UsesBf16 => Products.Any(p => p.Plan.Backend == GemmBackend.MklBf16);
+    public bool UsesBf16 => Products.Any(p => Gemm.IsBf16(p.Plan.Backend));
 
     /// <summary>The plans for a run of <paramref name="model"/> with <paramref name="options"/>; null unless its precision is Mixed.</summary>
     public static MixedPrecision? For(RnnModel model, TrainingOptions options)
@@ -23,7 +23,7 @@ public sealed record MixedPrecision(IReadOnlyList<GemmChoice> Products, string? 
         var candidates = Gemm.Candidates<float>(Precision.Mixed);
         var products = SoftmaxCrossEntropy.Products<float>(options.BatchSize * options.NumSteps, (int)model.W_hq.shape[0], model.VocabularySize)
             .Select(shape => GemmPlanner.Default.Choose<float>(shape, candidates)).ToList();
-        return new(products, products.Any(p => p.Plan.Backend == GemmBackend.MklBf16) ? null
+        return new(products, products.Any(p => Gemm.IsBf16(p.Plan.Backend)) ? null
             : "float32 was measured faster than bf16 for each of the output layer's products on this processor");
     }
 
