@@ -356,6 +356,30 @@ else {
             'float32 s/epoch' = '{0:F3}' -f $full.SecondsPerEpoch; 'Mixed s/epoch' = '{0:F3}' -f [double]$seconds; 'float32/Mixed' = '{0:F2}x' -f ($full.SecondsPerEpoch / [double]$seconds)
         }
     }) | Format-Table -AutoSize | Out-String -Width 200
+
+    # The runs above are minutes apart from float32's, and a shared machine's speed drifts by more than the speed-up:
+    # the same configurations alternate float32 and Mixed calls in one process (after a short call of each, so that
+    # neither pays for the JIT), and the rounds' ratios are compared.
+    $mixedRounds = if ($Quick) { 1 } else { 3 }
+    $mixedEpochs = if ($Quick) { 5 } else { 15 }
+    "float32 and -Precision Mixed alternating in one process: $mixedRounds rounds of a $mixedEpochs-epoch call each, seed $($Seed[0]); median epoch after the first"
+    $script = "Import-Module '$ModulePath'; `$corpus = Import-LyricsCorpus; " +
+        "foreach (`$cell in 'RNN', 'GRU', 'LSTM') { foreach (`$precision in 'Full', 'Mixed') { (`$corpus | Start-RnnTraining -CellType `$cell -Epochs 2 -ThreadCount $ThreadCount -ReportEvery 0 -Precision `$precision -WarningAction SilentlyContinue).Dispose() } }; " +
+        "foreach (`$run in 'RNN Random', 'RNN Consecutive', 'GRU Consecutive', 'LSTM Consecutive') { `$cell, `$sampling = `$run -split ' '; " +
+        "`$rounds = foreach (`$round in 1..$mixedRounds) { `$t = @{}; foreach (`$precision in 'Full', 'Mixed') { " +
+        "`$m = `$corpus | Start-RnnTraining -CellType `$cell -Sampling `$sampling -Epochs $mixedEpochs -Seed $($Seed[0]) -ThreadCount $ThreadCount -ReportEvery 0 -Precision `$precision -WarningAction SilentlyContinue; " +
+        "`$s = @(`$m.History.Seconds | Select-Object -Skip 1 | Sort-Object); `$t[`$precision] = `$s[[int][math]::Floor(`$s.Count / 2)]; `$m.Dispose() }; '{0};{1}' -f `$t.Full, `$t.Mixed }; " +
+        "'{0}|{1}' -f `$run, (`$rounds -join ' ') }"
+    @(foreach ($line in Invoke-FreshPwsh $script | Where-Object { $_ -match '^\w+ \w+\|' }) {
+        $run, $rounds = $line -split '\|'
+        $pairs = @($rounds -split ' ' | ForEach-Object { , [double[]]($_ -split ';') })
+        [pscustomobject]@{
+            Configuration = $run; 'float32 s/epoch' = '{0:F3}' -f (Get-Median ($pairs | ForEach-Object { $_[0] }))
+            'Mixed s/epoch' = '{0:F3}' -f (Get-Median ($pairs | ForEach-Object { $_[1] }))
+            'float32/Mixed (median round)' = '{0:F2}x' -f (Get-Median ($pairs | ForEach-Object { $_[0] / $_[1] }))
+            'Rounds' = ($pairs | ForEach-Object { '{0:F2}x' -f ($_[0] / $_[1]) }) -join ' '
+        }
+    }) | Format-Table -AutoSize | Out-String -Width 200
 }
 
 # As a user times it: the wall clock of a whole Start-RnnTraining call of 20 epochs in a fresh process, after a call of
