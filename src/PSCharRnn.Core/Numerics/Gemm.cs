@@ -148,10 +148,12 @@ public static unsafe class Gemm
     public static void Multiply<T>(GemmPlan plan, bool transposeA, bool transposeB, int m, int n, int k,
         T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc) where T : unmanaged, INumber<T>
     {
-        if (plan.Backend == GemmBackend.MklBf16 && typeof(T) == typeof(float))
-            Bf16Gemm.Multiply(transposeA, transposeB, m, n, k, (float)(object)alpha, (float*)a, lda, (float*)b, ldb, (float)(object)beta, (float*)c, ldc);
-        else if (plan.Backend == GemmBackend.TorchBf16 && typeof(T) == typeof(float))
-            TorchBf16Gemm.Multiply(transposeA, transposeB, m, n, k, (float)(object)alpha, (float*)a, lda, (float*)b, ldb, (float)(object)beta, (float*)c, ldc);
+        if (IsBf16(plan.Backend) && typeof(T) == typeof(float))
+        {
+            delegate*<bool, bool, int, int, int, float, float*, int, float*, int, float, float*, int, void> bf16 =
+                plan.Backend == GemmBackend.MklBf16 ? &Bf16Gemm.Multiply : &TorchBf16Gemm.Multiply;
+            bf16(transposeA, transposeB, m, n, k, (float)(object)alpha, (float*)a, lda, (float*)b, ldb, (float)(object)beta, (float*)c, ldc);
+        }
         else if (OwnKernel(plan.Backend) && typeof(T) == typeof(float))
         {
             delegate*<bool, int, int, int, float, float*, int, int, float*, bool, int, float, float*, int, void> kernel =

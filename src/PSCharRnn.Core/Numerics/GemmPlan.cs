@@ -21,6 +21,6 @@ public readonly record struct GemmPlan(GemmBackend Backend, bool Split)
     public static IEnumerable<GemmPlan> Of(GemmBackend backend) =>
         SplitsItself(backend) ? [new(backend, true)] : [new(backend, false), new(backend, true)];
 
-    // MKL and libtorch split a product on their own threads: one plan each.
-    private static bool SplitsItself(GemmBackend backend) => backend is GemmBackend.Mkl or GemmBackend.MklBf16 or GemmBackend.TorchBf16;
+    // MKL and libtorch (every bf16 backend is one of them) split a product on their own threads: one plan each.
+    private static bool SplitsItself(GemmBackend backend) => backend == GemmBackend.Mkl || Gemm.IsBf16(backend);
 }
