@@ -179,11 +179,15 @@ function Invoke-FreshPwsh([string] $Script) {
 # The planner's choices in this process, each with every candidate's time; self-contained, so that a child process can
 # run its text too.
 $planTable = {
+    $timings = { ($args[0].GetEnumerator() | Sort-Object Value | ForEach-Object { '{0} {1:F1}' -f $_.Key, $_.Value }) -join ', ' }
     [PSCharRnn.Numerics.GemmPlanner]::Default.Made | ForEach-Object {
         [pscustomobject]@{
             Shape = "$($_.Shape)"; Among = if ($_.Candidates.Backend.Where({ [PSCharRnn.Numerics.Gemm]::IsBf16($_) })) { 'float32, bf16' } else { 'float32' }; Plan = "$($_.Plan)"; From = if ($_.Stored) { 'stored' } else { 'measured' }
-            'µs by candidate' = ($_.Microseconds.GetEnumerator() | Sort-Object Value | ForEach-Object { '{0} {1:F1}' -f $_.Key, $_.Value }) -join ', '
+            'µs by candidate' = & $timings $_.Microseconds
         }
+    } | Format-Table -AutoSize -Wrap | Out-String -Width 250
+    [PSCharRnn.Numerics.GemmPlanner]::Default.MadeWays | ForEach-Object {
+        [pscustomobject]@{ Subject = $_.Subject; Way = $_.Way; From = if ($_.Stored) { 'stored' } else { 'measured' }; 'µs by way' = & $timings $_.Microseconds }
     } | Format-Table -AutoSize -Wrap | Out-String -Width 250
 }
 
@@ -500,7 +504,7 @@ if (-not $Quick) {
 
 ''
 "== The plans the module chose for the products these runs made, by measurement on this machine ($([PSCharRnn.Numerics.GemmPlanner]::MachineIdentity))"
-"kept in $([PSCharRnn.Numerics.GemmPlanner]::Default.StorePath): 'stored' ones were measured by an earlier process; µs per product of each candidate"
+"kept in $([PSCharRnn.Numerics.GemmPlanner]::Default.StorePath): 'stored' ones were measured by an earlier process; µs per product of each candidate, then the ways chosen the same way (µs per call)"
 & $planTable
 
 ''

@@ -122,6 +122,47 @@ public sealed class GemmPlannerTests : IDisposable
     }
 
     [Fact]
+    public void AWayIsMeasuredAgainstTheOthersAndTheFastestKeptForLaterProcesses()
+    {
+        var resources = new Resources();
+        (IReadOnlyList<Way>, IDisposable) Ways() => ([new Way("slow", () => Thread.Sleep(2)), new Way("fast", () => { })], resources);
+
+        var first = new GemmPlanner(Store).ChooseWay("something", Ways);
+        Assert.True(resources.Disposed);
+        resources = new Resources();
+        var later = new GemmPlanner(Store).ChooseWay("something", Ways);
+
+        Assert.Equal("fast", first.Way);
+        Assert.False(first.Stored);
+        Assert.InRange(first.Microseconds["slow"], 1500, 1e6);
+        Assert.Equal(("fast", true), (later.Way, later.Stored));
+        Assert.False(resources.Disposed, "a stored way is taken without preparing the ways");
+    }
+
+    [Fact]
+    public void TheWayMadeFirstIsTheWayAProcessKeeps()
+    {
+        var planner = new GemmPlanner(Store);
+        int runs = 0;
+        (IReadOnlyList<Way>, IDisposable) Ways() => ([new Way("a", () => runs++), new Way("b", () => runs++)], new Resources());
+        var first = planner.ChooseWay("something", Ways);
+        int measuring = runs;
+
+        var again = planner.ChooseWay("something", Ways);
+
+        Assert.Same(first, again);
+        Assert.Equal(measuring, runs);
+        Assert.Contains(first, planner.MadeWays);
+    }
+
+    private sealed class Resources : IDisposable
+    {
+        public bool Disposed { get; private set; }
+
+        public void Dispose() => Disposed = true;
+    }
+
+    [Fact]
     public void TheMachineIdentityNamesTheProcessorAndWhatChangesTheKernels()
     {
         Assert.Contains("processors", GemmPlanner.MachineIdentity);

@@ -166,6 +166,25 @@ public class GradientTests
             Assert.True(ourGradients[i].allclose(theirGradients[i], rtol: 1e-4, atol: 1e-6), $"gradient {i}");
     }
 
+    [Theory]
+    [InlineData(false, ScalarType.Float32)]
+    [InlineData(true, ScalarType.Float32)]
+    [InlineData(false, ScalarType.Float64)]
+    [InlineData(true, ScalarType.Float64)]
+    public void TheOutputWeightGradientIsTheSameMadeEitherWay(bool transposed, ScalarType type)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(5);
+        var hidden = randn(70, 24, type, generator: generator);
+        var differences = randn(70, 41, type, generator: generator);
+        var ours = type == ScalarType.Float32
+            ? SoftmaxCrossEntropy.WeightGradient<float>(hidden, differences, 0.5, Numerics.Precision.Full, transposed)
+            : SoftmaxCrossEntropy.WeightGradient<double>(hidden, differences, 0.5, Numerics.Precision.Full, transposed);
+        Assert.Equal(new long[] { 24, 41 }, ours.shape);
+        Assert.True(ours.is_contiguous());
+        Assert.True(ours.allclose(hidden.t().mm(differences).mul_(0.5), rtol: 1e-5, atol: 1e-5));
+    }
+
     [Fact]
     public void AProbabilityBelowTheNormalRangeReachesTheGradientProductsAsZero()
     {

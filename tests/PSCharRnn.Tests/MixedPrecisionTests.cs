@@ -111,7 +111,7 @@ public unsafe class MixedPrecisionTests
             results.Add((loss.item<float>(), hidden.grad!.clone(), wHq.grad!.clone()));
         }
         var candidates = Gemm.Candidates<float>(Precision.Mixed);
-        foreach (var shape in SoftmaxCrossEntropy.Products<float>(rows, width, classes))
+        foreach (var shape in SoftmaxCrossEntropy.Products<float>(rows, width, classes, Precision.Mixed))
             Assert.NotNull(GemmPlanner.Default.Chosen(shape, candidates));
         Assert.Equal(results[0].Loss, results[1].Loss, 2e-2);
         Assert.True(results[0].GradHidden.allclose(results[1].GradHidden, rtol: 0.05, atol: 1e-4));
@@ -134,7 +134,7 @@ public unsafe class MixedPrecisionTests
             Assert.Contains("trains in float32", mixed.ToString());
             return;
         }
-        Assert.Equal(SoftmaxCrossEntropy.Products<float>(20, 16, 8), mixed.Products.Select(p => p.Shape));
+        Assert.Equal(SoftmaxCrossEntropy.Products<float>(20, 16, 8, Precision.Mixed), mixed.Products.Select(p => p.Shape));
         Assert.Equal(mixed.UsesBf16, mixed.Float32Because is null);
         Assert.Contains(mixed.UsesBf16 ? mixed.Products.First(p => Gemm.IsBf16(p.Plan.Backend)).Plan.ToString() + " (" : "measured faster", mixed.ToString());
     }

@@ -45,14 +45,66 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
 
     /// <summary>
     /// The node's three products for <paramref name="rows"/> states of <paramref name="width"/> units and
-    /// <paramref name="classes"/> characters: the logits H·W_hq, dL/dH = D·W_hqᵀ and (dL/dW_hq)ᵀ = Dᵀ·H.
+    /// <paramref name="classes"/> characters, as it makes them here: the logits H·W_hq, dL/dH = D·W_hqᵀ, and dL/dW_hq
+    /// as Hᵀ·D or as (Dᵀ·H)ᵀ, whichever <see cref="WeightGradientTransposed{T}"/> measured faster.
     /// </summary>
-    public static IReadOnlyList<ProductShape> Products<T>(int rows, int width, int classes) =>
+    public static IReadOnlyList<ProductShape> Products<T>(int rows, int width, int classes, Precision precision = Precision.Full)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
     [
         ProductShape.Of<T>(false, false, rows, classes, width),
         ProductShape.Of<T>(false, true, rows, width, classes),
-        ProductShape.Of<T>(true, false, classes, width, rows),
+        WeightGradientTransposed<T>(rows, width, classes, precision)
+            ? ProductShape.Of<T>(true, false, classes, width, rows)
+            : ProductShape.Of<T>(true, false, width, classes, rows),
     ];
+
+    /// <summary>
+    /// Whether dL/dW_hq is made as Dᵀ·H, [V, H], and then transposed, rather than as Hᵀ·D straight into its [H, V]:
+    /// the two products pack and stream their operands differently, and which is faster with the transpose counted
+    /// depends on the processor and the backend, so the planner measures both ways once for the shape and keeps the
+    /// choice with the plans (a choice that changed between processes would change a seeded run's sums).
+    /// </summary>
+    public static bool WeightGradientTransposed<T>(int rows, int width, int classes, Precision precision = Precision.Full)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string subject = $"{ProductShape.Of<T>(true, false, width, classes, rows).Element} dL/dW_hq [{width},{classes}] from H [{rows},{width}] " +
+            $"and D [{rows},{classes}] as {Straight} or {Transposed}, products among {string.Join(",", Gemm.Candidates<T>(precision))}";
+        return GemmPlanner.Default.ChooseWay(subject, () =>
+        {
+            var inputs = NewDisposeScope();
+            var type = typeof(T) == typeof(float) ? ScalarType.Float32 : ScalarType.Float64;
+            var (hidden, differences) = (full(rows, width, 0.01, type), full(rows, classes, 0.001, type));
+            Way Timed(string name, bool transposed) => new(name, () =>
+            {
+                using var outputs = NewDisposeScope();
+                WeightGradient<T>(hidden, differences, 1, precision, transposed);
+            });
+            return ([Timed(Straight, false), Timed(Transposed, true)], inputs);
+        }).Way == Transposed;
+    }
+
+    private const string Straight = "Hᵀ·D", Transposed = "(Dᵀ·H)ᵀ";
+
+    /// <summary>
+    /// dL/dW_hq = <paramref name="scale"/>·Hᵀ·D for <paramref name="hidden"/> H [N, H] and <paramref name="differences"/>
+    /// D [N, V]: straight, or as (Dᵀ·H)ᵀ when <paramref name="transposed"/> (the node takes the way measured faster).
+    /// </summary>
+    public static unsafe Tensor WeightGradient<T>(Tensor hidden, Tensor differences, double scale, Precision precision, bool transposed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rows = (int)hidden.shape[0], width = (int)hidden.shape[1], classes = (int)differences.shape[1];
+        T* h = TensorMemory.Of<T>(hidden), d = TensorMemory.Of<T>(differences);
+        T alpha = T.CreateTruncating(scale);
+        if (!transposed)
+        {
+            var gradient = empty(width, classes, dtype: hidden.dtype, device: hidden.device);
+            Gemm.Multiply(true, false, width, classes, rows, alpha, h, width, d, classes, T.Zero, TensorMemory.Of<T>(gradient), classes, precision);
+            return gradient;
+        }
+        using var gradientTransposed = empty(classes, width, dtype: hidden.dtype, device: hidden.device);
+        Gemm.Multiply(true, false, classes, width, rows, alpha, d, classes, h, width, T.Zero, TensorMemory.Of<T>(gradientTransposed), width, precision);
+        return gradientTransposed.t().contiguous();
+    }
 
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
@@ -119,28 +171,25 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
         double scale = gradOutputs[0].ToDouble() / hidden.shape[0], epsilon = (double)ctx.get_data(nameof(LossTerms.LabelSmoothing));
         var precision = (Precision)ctx.get_data(nameof(LossTerms.Precision));
         var gradHidden = empty_like(hidden);
-        var gradWTransposed = empty(wHq.shape[1], wHq.shape[0], dtype: wHq.dtype, device: wHq.device);
         if (epsilon > 0) probabilities.sub_(epsilon / wHq.shape[1]);
-        if (hidden.dtype == ScalarType.Float32) Backward<float>(hidden, wHq, targets, probabilities, 1 - epsilon, scale, gradHidden, gradWTransposed, precision);
-        else Backward<double>(hidden, wHq, targets, probabilities, 1 - epsilon, scale, gradHidden, gradWTransposed, precision);
-        return new() { gradHidden, gradWTransposed.t().contiguous(), probabilities.sum(dim: 0).mul_(scale), null!, null! };
+        var gradW = hidden.dtype == ScalarType.Float32
+            ? Backward<float>(hidden, wHq, targets, probabilities, 1 - epsilon, scale, gradHidden, precision)
+            : Backward<double>(hidden, wHq, targets, probabilities, 1 - epsilon, scale, gradHidden, precision);
+        return new() { gradHidden, gradW, probabilities.sum(dim: 0).mul_(scale), null!, null! };
     }
 
     // With D = softmax − target (made in place: the node runs backward once; the caller has already taken ε/V from
-    // every entry, and the target's own weight is 1 − ε), dL/dlogits = scale·D, so
-    // dL/dH = scale·D·W_hqᵀ and (dL/dW_hq)ᵀ = scale·Dᵀ·H; the caller takes dL/db_q = scale·Σ_rows D. The [V, H]
-    // product Dᵀ·H runs faster than the [H, V] product Hᵀ·D (measured here: MKL 2.5 against 3.0 ms, the AVX-512
-    // kernel 1.3 against 1.55), by more than the 0.1 ms transpose that follows.
-    private static unsafe void Backward<T>(Tensor hidden, Tensor wHq, Tensor targets, Tensor probabilities, double targetWeight, double scale,
-        Tensor gradHidden, Tensor gradWTransposed, Precision precision) where T : unmanaged, IFloatingPointIeee754<T>
+    // every entry, and the target's own weight is 1 − ε), dL/dlogits = scale·D, so dL/dH = scale·D·W_hqᵀ (into
+    // gradHidden) and dL/dW_hq = scale·Hᵀ·D (returned); the caller takes dL/db_q = scale·Σ_rows D.
+    private static unsafe Tensor Backward<T>(Tensor hidden, Tensor wHq, Tensor targets, Tensor probabilities, double targetWeight, double scale,
+        Tensor gradHidden, Precision precision) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rows = (int)hidden.shape[0], width = (int)hidden.shape[1], classes = (int)wHq.shape[1];
-        T* h = TensorMemory.Of<T>(hidden), w = TensorMemory.Of<T>(wHq), d = TensorMemory.Of<T>(probabilities);
+        T* w = TensorMemory.Of<T>(wHq), d = TensorMemory.Of<T>(probabilities);
         long* target = TensorMemory.Of<long>(targets);
         T weight = T.CreateTruncating(targetWeight);
         for (int i = 0; i < rows; i++) d[(long)i * classes + target[i]] -= weight;
-        T alpha = T.CreateTruncating(scale);
-        Gemm.Multiply(false, true, rows, width, classes, alpha, d, classes, w, classes, T.Zero, TensorMemory.Of<T>(gradHidden), width, precision);
-        Gemm.Multiply(true, false, classes, width, rows, alpha, d, classes, h, width, T.Zero, TensorMemory.Of<T>(gradWTransposed), width, precision);
+        Gemm.Multiply(false, true, rows, width, classes, T.CreateTruncating(scale), d, classes, w, classes, T.Zero, TensorMemory.Of<T>(gradHidden), width, precision);
+        return WeightGradient<T>(hidden, probabilities, scale, precision, WeightGradientTransposed<T>(rows, width, classes, precision));
     }
 }

@@ -13,13 +13,23 @@ namespace PSCharRnn.Numerics;
 public sealed record GemmChoice(ProductShape Shape, GemmPlan Plan, IReadOnlyList<GemmPlan> Candidates, IReadOnlyDictionary<string, double> Microseconds, bool Stored);
 
 /// <summary>
+/// A way chosen among ways to compute one thing (a product into one layout, or into the other and then transposed),
+/// with what each took (µs per call) and whether it came from the store.
+/// </summary>
+public sealed record WayChoice(string Subject, string Way, IReadOnlyDictionary<string, double> Microseconds, bool Stored);
+
+/// <summary>A named way to compute something, for <see cref="GemmPlanner.ChooseWay"/>.</summary>
+public sealed record Way(string Name, Action Run);
+
+/// <summary>
 /// Chooses each product's plan by measurement: the first time a shape is seen, every candidate plan is timed on it
 /// for a few milliseconds and the fastest is kept. Choices are stored per user under the machine's identity (its
 /// processor, cores, vector width, the threads split products run on, and this module's version), so later processes
 /// take the same plans without measuring and a -Seed run gives the same sums every time; another processor, as a new
 /// VM may have, is measured anew.
 /// <paramref name="compilationTime"/> tells how long the JIT has compiled, on every thread (the runtime's count unless a
-/// test gives another).
+/// test gives another). Ways of computing one thing that a product's plan cannot express (which layout a result is made
+/// in) are chosen, measured and stored the same way.
 /// </summary>
 public sealed class GemmPlanner(string storePath, Func<TimeSpan>? compilationTime = null)
 {
@@ -30,6 +40,7 @@ public sealed class GemmPlanner(string storePath, Func<TimeSpan>? compilationTim
 
     // Keyed by the candidate list itself: the seam passes one cached list per element type, so a lookup allocates nothing.
     private readonly ConcurrentDictionary<(ProductShape, IReadOnlyList<GemmPlan>), Lazy<GemmChoice>> choices = new();
+    private readonly ConcurrentDictionary<string, Lazy<WayChoice>> ways = new();
     private readonly object storeGate = new();
     private Dictionary<string, StoredChoice>? stored;
 
@@ -49,6 +60,10 @@ public sealed class GemmPlanner(string storePath, Func<TimeSpan>? compilationTim
     public IReadOnlyList<GemmChoice> Made =>
         choices.Values.Where(c => c.IsValueCreated).Select(c => c.Value).OrderBy(c => c.Shape.ToString()).ToList();
 
+    /// <summary>Every choice of a way this process has made or read, by subject.</summary>
+    public IReadOnlyList<WayChoice> MadeWays =>
+        ways.Values.Where(c => c.IsValueCreated).Select(c => c.Value).OrderBy(c => c.Subject).ToList();
+
     /// <summary>The choice this process has made or read for a shape among <paramref name="candidates"/>, or null.</summary>
     public GemmChoice? Chosen(ProductShape shape, IReadOnlyList<GemmPlan> candidates) =>
         choices.TryGetValue((shape, candidates), out var choice) && choice.IsValueCreated ? choice.Value : null;
@@ -62,21 +77,39 @@ public sealed class GemmPlanner(string storePath, Func<TimeSpan>? compilationTim
             if (candidates.Count == 1) return new GemmChoice(shape, candidates[0], candidates, new Dictionary<string, double>(), Stored: false);
             if (Lookup(storeKey) is { } known)
                 return new GemmChoice(shape, GemmPlan.Parse(known.Plan), candidates, known.Microseconds, Stored: true);
-            var timings = Measure<T>(shape, candidates);
-            var measured = new StoredChoice(candidates.MinBy(p => timings[p.ToString()]).ToString(), timings);
-            var kept = Keep(storeKey, measured);
-            return new GemmChoice(shape, GemmPlan.Parse(kept.Plan), candidates, kept.Microseconds, Stored: !ReferenceEquals(kept, measured));
+            var kept = MeasureAndKeep(storeKey, Measure<T>(shape, candidates), out bool stored);
+            return new GemmChoice(shape, GemmPlan.Parse(kept.Plan), candidates, kept.Microseconds, stored);
         })).Value;
     }
 
-    // Each candidate in turn, a round of at least three calls and a millisecond each, the median call of the best round
-    // kept: rounds interleave so that a burst of load on a shared machine does not fall on one candidate, and the
-    // median leaves out the one call that wakes a backend's threads after another backend ran. A candidate more than
-    // twice as slow as the fastest after a round is timed no more: only a burst on every round of the fastest could
-    // make it the choice, and timing the slow kernels was most of a first run's planning. A round during which the JIT
-    // compiled for a tenth of its time or more is run again (for up to three seconds a shape): a process's first
-    // products are planned while the tiered JIT recompiles its hot methods on a thread of its own, which on two cores
-    // takes one from the products for a second or two, and from split plans more than from single-threaded ones.
+    /// <summary>
+    /// The way to compute <paramref name="subject"/> (which names the ways, what they compute and on what sizes, and
+    /// what their products may run on): stored, or measured now as plans are. <paramref name="prepare"/> is called only
+    /// to measure: it gives the ways and what they use, disposed after. Each way runs once before it is timed, so that
+    /// the products it makes are planned first.
+    /// </summary>
+    public WayChoice ChooseWay(string subject, Func<(IReadOnlyList<Way> Ways, IDisposable Resources)> prepare)
+    {
+        return ways.GetOrAdd(subject, key => new Lazy<WayChoice>(() =>
+        {
+            if (Lookup(subject) is { } known) return new WayChoice(subject, known.Plan, known.Microseconds, Stored: true);
+            var (candidates, resources) = prepare();
+            using (resources)
+            {
+                var kept = MeasureAndKeep(subject, Time(candidates), out bool stored);
+                return new WayChoice(subject, kept.Plan, kept.Microseconds, stored);
+            }
+        })).Value;
+    }
+
+    private StoredChoice MeasureAndKeep(string storeKey, Dictionary<string, double> timings, out bool stored)
+    {
+        var measured = new StoredChoice(timings.MinBy(t => t.Value).Key, timings);
+        var kept = Keep(storeKey, measured);
+        stored = !ReferenceEquals(kept, measured);
+        return kept;
+    }
+
     private unsafe Dictionary<string, double> Measure<T>(ProductShape shape, IReadOnlyList<GemmPlan> candidates)
         where T : unmanaged, INumber<T>
     {
@@ -88,37 +121,7 @@ public sealed class GemmPlanner(string storePath, Func<TimeSpan>? compilationTim
         {
             for (long i = 0; i < aSize; i++) a[i] = T.CreateTruncating((i * 7919 % 1000) - 500) / T.CreateTruncating(1000);
             for (long i = 0; i < bSize; i++) b[i] = T.CreateTruncating((i * 104729 % 1000) - 500) / T.CreateTruncating(1000);
-            var best = candidates.ToDictionary(p => p.ToString(), _ => double.PositiveInfinity);
-            foreach (var plan in candidates) Run(plan, shape, a, b, c);
-            var running = candidates.ToList();
-            long start = Stopwatch.GetTimestamp();
-            for (int round = 0; round < Rounds;)
-            {
-                var medians = new Dictionary<string, double>();
-                bool compiled = false;
-                foreach (var plan in running)
-                {
-                    var calls = new List<double>();
-                    var compiledBefore = compiling();
-                    long roundStart = Stopwatch.GetTimestamp();
-                    do
-                    {
-                        long callStart = Stopwatch.GetTimestamp();
-                        Run(plan, shape, a, b, c);
-                        calls.Add(Stopwatch.GetElapsedTime(callStart).TotalMicroseconds);
-                    }
-                    while (calls.Count < MinCallsPerRound || Stopwatch.GetElapsedTime(roundStart).TotalMilliseconds < RoundMilliseconds);
-                    compiled |= (compiling() - compiledBefore).TotalMilliseconds >= CompilingShare * Stopwatch.GetElapsedTime(roundStart).TotalMilliseconds;
-                    calls.Sort();
-                    medians[plan.ToString()] = calls[calls.Count / 2];
-                }
-                if (compiled && Stopwatch.GetElapsedTime(start).TotalMilliseconds < PatienceMilliseconds) continue;
-                foreach (var (plan, median) in medians) best[plan] = Math.Min(best[plan], median);
-                double fastest = running.Min(p => best[p.ToString()]);
-                running.RemoveAll(p => best[p.ToString()] > OutOfTheRunning * fastest);
-                round++;
-            }
-            return best;
+            return Time(candidates.Select(plan => new Way(plan.ToString(), () => Run(plan, shape, a, b, c))).ToList());
         }
         finally
         {
@@ -126,6 +129,49 @@ public sealed class GemmPlanner(string storePath, Func<TimeSpan>? compilationTim
             NativeMemory.Free(b);
             NativeMemory.Free(c);
         }
+    }
+
+    // Each candidate in turn, a round of at least three calls and a millisecond each, the median call of the best round
+    // kept: rounds interleave so that a burst of load on a shared machine does not fall on one candidate, and the
+    // median leaves out the one call that wakes a backend's threads after another backend ran. A candidate more than
+    // twice as slow as the fastest after a round is timed no more: only a burst on every round of the fastest could
+    // make it the choice, and timing the slow kernels was most of a first run's planning. A round during which the JIT
+    // compiled for a tenth of its time or more is run again (for up to three seconds a shape): a process's first
+    // products are planned while the tiered JIT recompiles its hot methods on a thread of its own, which on two cores
+    // takes one from the products for a second or two, and from split plans more than from single-threaded ones.
+    private Dictionary<string, double> Time(IReadOnlyList<Way> candidates)
+    {
+        var best = candidates.ToDictionary(w => w.Name, _ => double.PositiveInfinity);
+        foreach (var way in candidates) way.Run();
+        var running = candidates.ToList();
+        long start = Stopwatch.GetTimestamp();
+        for (int round = 0; round < Rounds;)
+        {
+            var medians = new Dictionary<string, double>();
+            bool compiled = false;
+            foreach (var way in running)
+            {
+                var calls = new List<double>();
+                var compiledBefore = compiling();
+                long roundStart = Stopwatch.GetTimestamp();
+                do
+                {
+                    long callStart = Stopwatch.GetTimestamp();
+                    way.Run();
+                    calls.Add(Stopwatch.GetElapsedTime(callStart).TotalMicroseconds);
+                }
+                while (calls.Count < MinCallsPerRound || Stopwatch.GetElapsedTime(roundStart).TotalMilliseconds < RoundMilliseconds);
+                compiled |= (compiling() - compiledBefore).TotalMilliseconds >= CompilingShare * Stopwatch.GetElapsedTime(roundStart).TotalMilliseconds;
+                calls.Sort();
+                medians[way.Name] = calls[calls.Count / 2];
+            }
+            if (compiled && Stopwatch.GetElapsedTime(start).TotalMilliseconds < PatienceMilliseconds) continue;
+            foreach (var (name, median) in medians) best[name] = Math.Min(best[name], median);
+            double fastest = running.Min(w => best[w.Name]);
+            running.RemoveAll(w => best[w.Name] > OutOfTheRunning * fastest);
+            round++;
+        }
+        return best;
     }
 
     private static unsafe void Run<T>(GemmPlan plan, ProductShape shape, T* a, T* b, T* c) where T : unmanaged, INumber<T> =>

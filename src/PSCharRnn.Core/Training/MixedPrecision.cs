@@ -21,7 +21,7 @@ public sealed record MixedPrecision(IReadOnlyList<GemmChoice> Products, string? 
         if (model.DType != ScalarType.Float32) return new([], $"the model computes in {model.DType}");
         if (Gemm.MixedUnavailable is { } why) return new([], why);
         var candidates = Gemm.Candidates<float>(Precision.Mixed);
-        var products = SoftmaxCrossEntropy.Products<float>(options.BatchSize * options.NumSteps, (int)model.W_hq.shape[0], model.VocabularySize)
+        var products = SoftmaxCrossEntropy.Products<float>(options.BatchSize * options.NumSteps, (int)model.W_hq.shape[0], model.VocabularySize, Precision.Mixed)
             .Select(shape => GemmPlanner.Default.Choose<float>(shape, candidates)).ToList();
         return new(products, products.Any(p => Gemm.IsBf16(p.Plan.Backend)) ? null
             : "float32 was measured faster than bf16 for each of the output layer's products on this processor");
