@@ -41,6 +41,28 @@ public class ThreadTeamTests
         if (openMp && parts > 1) Assert.Equal(parts, threads.Count);
     }
 
+    [Theory]
+    [InlineData(0, 2)]
+    [InlineData(1, 2)]
+    [InlineData(7, 1)]
+    [InlineData(7, 3)]
+    [InlineData(1120, 2)]
+    [InlineData(65, 64)]
+    public void RangesCoverEveryIndexOnceInSharesThatDifferByOneAtMost(int count, int parts)
+    {
+        var covered = new int[count];
+        var sizes = new ConcurrentBag<int>();
+        ThreadTeam.ForRanges(count, parts, (start, end) =>
+        {
+            sizes.Add(end - start);
+            for (int i = start; i < end; i++) Interlocked.Increment(ref covered[i]);
+        });
+        Assert.All(covered, runs => Assert.Equal(1, runs));
+        Assert.Equal(Math.Max(parts, 1), sizes.Count);
+        Assert.InRange(sizes.Max() - sizes.Min(), 0, 1);
+        Assert.Equal((0, count), (ThreadTeam.Share(count, parts, 0).Start, ThreadTeam.Share(count, parts, parts - 1).End));
+    }
+
     [Fact]
     public void PartsNestedInAPartStillEachRunOnce()
     {

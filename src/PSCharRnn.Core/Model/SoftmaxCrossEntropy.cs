@@ -131,13 +131,15 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
         T* logits = TensorMemory.Of<T>(probabilities), bias = TensorMemory.Of<T>(bQ);
         long* target = TensorMemory.Of<long>(targets);
         Gemm.Multiply(false, false, rows, classes, width, T.One, TensorMemory.Of<T>(hidden), width, TensorMemory.Of<T>(wHq), classes, T.Zero, logits, classes, precision);
-        var parts = Partition(rows);
-        var sums = new (double CrossEntropy, double Uniform)[parts.Length];
-        ThreadTeam.For(parts.Length, part =>
+        // One share of the rows per libtorch thread: the passes are memory-bound and short.
+        int parts = Math.Clamp(get_num_threads(), 1, Math.Max(1, rows));
+        var sums = new (double CrossEntropy, double Uniform)[parts];
+        ThreadTeam.For(parts, part =>
         {
             double sum = 0, uniform = 0;
             var b = new ReadOnlySpan<T>(bias, classes);
-            for (int i = parts[part].Start; i < parts[part].End; i++)
+            var (start, end) = ThreadTeam.Share(rows, parts, part);
+            for (int i = start; i < end; i++)
             {
                 var row = new Span<T>(logits + (long)i * classes, classes);
                 Elementwise.Add(row, b, row);
@@ -154,13 +156,6 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
             sums[part] = (sum, uniform);
         });
         return (sums.Sum(s => s.CrossEntropy) / rows, sums.Sum(s => s.Uniform) / rows);
-    }
-
-    // Row ranges for the element-wise passes, one per libtorch thread (the passes are memory-bound and short).
-    private static (int Start, int End)[] Partition(int rows)
-    {
-        int count = Math.Clamp(get_num_threads(), 1, Math.Max(1, rows));
-        return Enumerable.Range(0, count).Select(p => ((int)((long)rows * p / count), (int)((long)rows * (p + 1) / count))).ToArray();
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)

@@ -64,9 +64,7 @@ public static unsafe class Bf16Gemm
     /// </summary>
     internal static void ForRowBlocks(int rows, int columns, Action<int, int> block)
     {
-        int threads = (long)rows * columns >= 1 << 16 ? Gemm.Threads(split: true, rows) : 1;
-        if (threads == 1) block(0, rows);
-        else ThreadTeam.For(threads, t => block(rows * t / threads, rows * (t + 1) / threads));
+        ThreadTeam.ForRanges(rows, (long)rows * columns >= 1 << 16 ? Gemm.Threads(split: true, rows) : 1, block);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // a fresh process's planner times this: no tier-0 loops

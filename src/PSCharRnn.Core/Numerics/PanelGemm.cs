@@ -54,8 +54,7 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
                 ? new Product(m, n, k, alpha, a, rowStride, columnStride, (long)TTile.TileRows * rowStride, b, transposeB, ldb, beta, c, ldc)
                 : new Product(m, n, k, alpha, packedA = PackRows(m, k, a, rowStride, columnStride, threads), 1, TTile.TileRows, (long)TTile.TileRows * k,
                     b, transposeB, ldb, beta, c, ldc);
-            if (threads == 1) product.Panels(0, panels);
-            else ThreadTeam.For(threads, t => product.Panels(panels * t / threads, panels * (t + 1) / threads));
+            ThreadTeam.ForRanges(panels, threads, product.Panels);
         }
         finally
         {
@@ -90,8 +89,7 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
                 }
             }
         }
-        if (threads == 1) Pack(0, blocks);
-        else ThreadTeam.For(threads, t => Pack(blocks * t / threads, blocks * (t + 1) / threads));
+        ThreadTeam.ForRanges(blocks, threads, Pack);
         return packed;
     }
 

@@ -33,8 +33,7 @@ internal static unsafe class PortableGemm
             var product = new Product<T>(n, k, alpha, a, transposeA ? 1 : lda, transposeA ? lda : 1, b, ldb, beta, c, ldc);
             int blocks = (m + TileRows - 1) / TileRows;
             int threads = Gemm.Threads(split, blocks);
-            if (threads == 1) product.Rows(0, m);
-            else ThreadTeam.For(threads, t => product.Rows(blocks * t / threads * TileRows, Math.Min(m, blocks * (t + 1) / threads * TileRows)));
+            ThreadTeam.ForRanges(blocks, threads, (first, end) => product.Rows(first * TileRows, Math.Min(m, end * TileRows)));
         }
         finally
         {

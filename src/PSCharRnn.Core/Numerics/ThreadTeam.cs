@@ -25,6 +25,24 @@ public static unsafe class ThreadTeam
     /// <summary>Runs part(0) … part(parts − 1), each exactly once, on the team this process uses; the first exception is rethrown.</summary>
     public static void For(int parts, Action<int> part) => For(parts, part, OnOpenMp);
 
+    /// <summary>
+    /// Runs range(start, end) for each of <paramref name="parts"/> shares of [0, <paramref name="count"/>) at once
+    /// (see <see cref="Share"/>), on this thread alone when there is one part.
+    /// </summary>
+    public static void ForRanges(int count, int parts, Action<int, int> range)
+    {
+        if (parts <= 1) range(0, count);
+        else For(parts, part =>
+        {
+            var (start, end) = Share(count, parts, part);
+            range(start, end);
+        });
+    }
+
+    /// <summary>Part <paramref name="part"/> of [0, <paramref name="count"/>) split into <paramref name="parts"/>: [count·part/parts, count·(part + 1)/parts), as even as whole numbers allow.</summary>
+    public static (int Start, int End) Share(int count, int parts, int part) =>
+        ((int)((long)count * part / parts), (int)((long)count * (part + 1) / parts));
+
     /// <summary>The same on the team named (the tests run both where both exist).</summary>
     public static void For(int parts, Action<int> part, bool openMp)
     {
