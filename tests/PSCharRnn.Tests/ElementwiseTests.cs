@@ -114,6 +114,7 @@ public class ElementwiseTests
             Elementwise.Subtract<T>(x, y, d); Assert.Equal(x.Zip(y, (a, b) => a - b), d);
             Elementwise.Multiply<T>(x, y, d); Assert.Equal(x.Zip(y, (a, b) => a * b), d);
             Elementwise.MultiplyAdd<T>(x, y, z, d); Assert.Equal(x.Select((a, i) => a * y[i] + z[i]), d);
+            Elementwise.TanhGradient<T>(x, y, d); Assert.Equal(x.Select((a, i) => a - a * y[i] * y[i]), d);
             Elementwise.Subtract<T>(x, s, d); Assert.Equal(x.Select(a => a - s), d);
             Elementwise.Divide<T>(x, s, d); Assert.Equal(x.Select(a => a / s), d);
             var inPlace = x.ToArray();

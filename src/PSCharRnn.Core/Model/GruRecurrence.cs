@@ -47,20 +47,34 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
         for (int t = 0; t < shape.Steps; t++)
         {
             Gemm.Multiply(false, false, shape.Batch, 3 * h, h, T.One, previous, h, w, 3 * h, T.Zero, p, 3 * h);
-            for (int b = 0; b < shape.Batch; b++, x += 3 * h, p += 3 * h, zr += 2 * h, c += h, s += h, previous += h)
+            Recurrences.ForRows(shape.Batch, (first, end) =>
             {
-                var gates = new Span<T>(zr, 2 * h);
-                Elementwise.Add(new ReadOnlySpan<T>(x, 2 * h), new ReadOnlySpan<T>(p, 2 * h), gates);
-                Elementwise.Sigmoid<T>(gates, gates);
-                var candidate = new Span<T>(c, h);
-                Elementwise.MultiplyAdd(gates[h..], new ReadOnlySpan<T>(p + 2 * h, h), new ReadOnlySpan<T>(x + 2 * h, h), candidate);
-                Elementwise.Tanh<T>(candidate, candidate);
-                var state = new Span<T>(s, h);                                 // Z ⊙ (H − H̃) + H̃
-                Elementwise.Subtract(new ReadOnlySpan<T>(previous, h), candidate, state);
-                Elementwise.MultiplyAdd(state, gates[..h], candidate, state);
-            }
-            previous = s - shape.Size;
+                for (int b = first; b < end; b++)
+                    CellRow(h, x + 3L * b * h, p + 3L * b * h, zr + 2L * b * h, c + b * h, previous + b * h, s + b * h);
+            });
+            previous = s;
+            x += 3 * shape.Size;
+            p += 3 * shape.Size;
+            zr += 2 * shape.Size;
+            c += shape.Size;
+            s += shape.Size;
         }
+    }
+
+    // One row of a step from its projection X·W_x + b and product H_{t-1}·W_h (3H each): Z | R, H̃ and
+    // H = Z ⊙ (H_{t-1} − H̃) + H̃.
+    private static unsafe void CellRow<T>(int h, T* projection, T* product, T* updateReset, T* candidateRow, T* previous, T* stateRow)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var gates = new Span<T>(updateReset, 2 * h);
+        Elementwise.Add(new ReadOnlySpan<T>(projection, 2 * h), new ReadOnlySpan<T>(product, 2 * h), gates);
+        Elementwise.Sigmoid<T>(gates, gates);
+        var candidate = new Span<T>(candidateRow, h);
+        Elementwise.MultiplyAdd(gates[h..], new ReadOnlySpan<T>(product + 2 * h, h), new ReadOnlySpan<T>(projection + 2 * h, h), candidate);
+        Elementwise.Tanh<T>(candidate, candidate);
+        var state = new Span<T>(stateRow, h);
+        Elementwise.Subtract(new ReadOnlySpan<T>(previous, h), candidate, state);
+        Elementwise.MultiplyAdd(state, gates[..h], candidate, state);
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
@@ -99,27 +113,33 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
         T* zrs = TensorMemory.Of<T>(step.UpdateReset), candidates = TensorMemory.Of<T>(step.Candidates), stepProducts = TensorMemory.Of<T>(step.Products);
         T* states = TensorMemory.Of<T>(step.States), initial = TensorMemory.Of<T>(step.Initial);
         T* projections = TensorMemory.Of<T>(gradProjected), products = TensorMemory.Of<T>(gradProducts);
-        var grad = new T[shape.Size];
-        fixed (T* gradRows = grad)
+        using var gradScratch = empty_like(carried);                        // dH = dL/dH_t (output) + carried
+        T* gradRows = TensorMemory.Of<T>(gradScratch);
+        var grad = new Span<T>(gradRows, shape.Size);
+        for (int t = shape.Steps - 1; t >= 0; t--)
         {
-            for (int t = shape.Steps - 1; t >= 0; t--)
+            var output = new ReadOnlySpan<T>(outputs + (long)t * shape.Size, shape.Size);
+            if (t == shape.Steps - 1) output.CopyTo(grad);
+            else Elementwise.Add(output, new ReadOnlySpan<T>(c, shape.Size), grad);
+            T* previous = t == 0 ? initial : states + (long)(t - 1) * shape.Size;
+            long at = (long)t * shape.Size;
+            Recurrences.ForRows(shape.Batch, (first, end) =>
             {
-                var output = new ReadOnlySpan<T>(outputs + (long)t * shape.Size, shape.Size);
-                if (t == shape.Steps - 1) output.CopyTo(grad);
-                else Elementwise.Add(output, new ReadOnlySpan<T>(c, shape.Size), grad);
-                T* previous = t == 0 ? initial : states + (long)(t - 1) * shape.Size;
-                for (int b = 0; b < shape.Batch; b++)
+                for (int b = first; b < end; b++)
                 {
-                    long row = (long)t * shape.Size + b * h;
+                    long row = at + b * h;
                     RowGradients(h, gradRows + b * h, zrs + 2 * row, candidates + row, stepProducts + 3 * row + 2 * h, previous + b * h, projections + 3 * row, products + 3 * row);
                 }
-                Gemm.Multiply(false, false, shape.Batch, h, 3 * h, T.One, products + 3L * t * shape.Size, 3 * h, wT, h, T.Zero, c, h);
-                for (int b = 0; b < shape.Batch; b++)
+            });
+            Gemm.Multiply(false, false, shape.Batch, h, 3 * h, T.One, products + 3 * at, 3 * h, wT, h, T.Zero, c, h);
+            Recurrences.ForRows(shape.Batch, (first, end) =>
+            {
+                for (int b = first; b < end; b++)
                 {
                     var row = new Span<T>(c + b * h, h);
-                    Elementwise.MultiplyAdd(grad.AsSpan(b * h, h), new ReadOnlySpan<T>(zrs + 2 * ((long)t * shape.Size + b * h), h), row, row);
+                    Elementwise.MultiplyAdd(new ReadOnlySpan<T>(gradRows + b * h, h), new ReadOnlySpan<T>(zrs + 2 * (at + b * h), h), row, row);
                 }
-            }
+            });
         }
     }
 

@@ -50,22 +50,34 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
         for (int t = 0; t < shape.Steps; t++)
         {
             Gemm.Multiply(false, false, shape.Batch, 4 * h, h, T.One, previous, h, w, 4 * h, T.One, g, 4 * h);
-            for (int b = 0; b < shape.Batch; b++, g += 4 * h, c += h, tc += h, s += h, previousCell += h)
+            Recurrences.ForRows(shape.Batch, (first, end) =>
             {
-                var ifo = new Span<T>(g, 3 * h);
-                var candidate = new Span<T>(g + 3 * h, h);
-                Elementwise.Sigmoid<T>(ifo, ifo);
-                Elementwise.Tanh<T>(candidate, candidate);
-                var cell = new Span<T>(c, h);                                   // F ⊙ C + I ⊙ C̃
-                Elementwise.Multiply(ifo.Slice(h, h), new ReadOnlySpan<T>(previousCell, h), cell);
-                Elementwise.MultiplyAdd(ifo[..h], candidate, cell, cell);
-                var tanhCell = new Span<T>(tc, h);
-                Elementwise.Tanh<T>(cell, tanhCell);
-                Elementwise.Multiply(ifo.Slice(2 * h, h), tanhCell, new Span<T>(s, h));
-            }
-            previous = s - shape.Size;
-            previousCell = c - shape.Size;
+                for (int b = first; b < end; b++)
+                    CellRow(h, g + 4L * b * h, previousCell + b * h, c + b * h, tc + b * h, s + b * h);
+            });
+            previous = s;
+            previousCell = c;
+            g += 4 * shape.Size;
+            c += shape.Size;
+            tc += shape.Size;
+            s += shape.Size;
         }
+    }
+
+    // One row of a step: the gates' activations in place, C = F ⊙ C_{t-1} + I ⊙ C̃, tanh(C) and H = O ⊙ tanh(C).
+    private static unsafe void CellRow<T>(int h, T* gates, T* previousCell, T* cellRow, T* tanhCellRow, T* state)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var ifo = new Span<T>(gates, 3 * h);
+        var candidate = new Span<T>(gates + 3 * h, h);
+        Elementwise.Sigmoid<T>(ifo, ifo);
+        Elementwise.Tanh<T>(candidate, candidate);
+        var cell = new Span<T>(cellRow, h);
+        Elementwise.Multiply(ifo.Slice(h, h), new ReadOnlySpan<T>(previousCell, h), cell);
+        Elementwise.MultiplyAdd(ifo[..h], candidate, cell, cell);
+        var tanhCell = new Span<T>(tanhCellRow, h);
+        Elementwise.Tanh<T>(cell, tanhCell);
+        Elementwise.Multiply(ifo.Slice(2 * h, h), tanhCell, new Span<T>(state, h));
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
@@ -114,11 +126,14 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
             if (t == shape.Steps - 1) output.CopyTo(hiddenGrad);
             else Elementwise.Add(output, hiddenGrad, hiddenGrad);
             T* previousCells = t == 0 ? initialCell : cells + at - shape.Size;
-            for (int b = 0; b < shape.Batch; b++)
+            Recurrences.ForRows(shape.Batch, (first, end) =>
             {
-                long row = at + (long)b * h;
-                RowGradients(h, dh + b * h, dc + b * h, gates + 4 * row, previousCells + b * h, tanhCells + row, gg + 4 * row);
-            }
+                for (int b = first; b < end; b++)
+                {
+                    long row = at + (long)b * h;
+                    RowGradients(h, dh + b * h, dc + b * h, gates + 4 * row, previousCells + b * h, tanhCells + row, gg + 4 * row);
+                }
+            });
             Gemm.Multiply(false, false, shape.Batch, h, 4 * h, T.One, gg + 4 * at, 4 * h, wT, h, T.Zero, dh, h);
         }
     }

@@ -38,8 +38,11 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
         for (int t = 0; t < shape.Steps; t++, s += shape.Size)
         {
             Gemm.Multiply(false, false, shape.Batch, shape.Width, shape.Width, T.One, previous, shape.Width, w, shape.Width, T.One, s, shape.Width);
-            var step = new Span<T>(s, shape.Size);
-            Elementwise.Tanh<T>(step, step);
+            Recurrences.ForRows(shape.Batch, (first, end) =>
+            {
+                var rows = new Span<T>(s + (long)first * shape.Width, (end - first) * shape.Width);
+                Elementwise.Tanh<T>(rows, rows);
+            });
             previous = s;
         }
     }
@@ -58,22 +61,23 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
         return new() { gradProjected, gradWHh, gradInitial! };
     }
 
-    // From the last step back: dL/dZ_t = (dL/dH_t + dL/dZ_{t+1}·W_hhᵀ) ⊙ (1 − H_t²), computed as g − g ⊙ H_t ⊙ H_t.
+    // From the last step back: dL/dZ_t = (dL/dH_t + dL/dZ_{t+1}·W_hhᵀ) ⊙ (1 − H_t²).
     private static unsafe void Backward<T>(Tensor grad, Tensor states, Tensor wHhTransposed) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = StepShape.Of(grad);
         T* g = TensorMemory.Of<T>(grad) + (shape.Steps - 1) * shape.Size, s = TensorMemory.Of<T>(states) + (shape.Steps - 1) * shape.Size;
         T* wT = TensorMemory.Of<T>(wHhTransposed);
-        var scratch = new T[shape.Size];
         for (int t = shape.Steps - 1; t >= 0; t--, g -= shape.Size, s -= shape.Size)
         {
             if (t < shape.Steps - 1)
                 Gemm.Multiply(false, false, shape.Batch, shape.Width, shape.Width, T.One, g + shape.Size, shape.Width, wT, shape.Width, T.One, g, shape.Width);
-            var step = new Span<T>(g, shape.Size);
-            var state = new ReadOnlySpan<T>(s, shape.Size);
-            Elementwise.Multiply(step, state, scratch);
-            Elementwise.Multiply(scratch, state, scratch);
-            Elementwise.Subtract(step, scratch, step);
+            Recurrences.ForRows(shape.Batch, (first, end) =>
+            {
+                long start = (long)first * shape.Width;
+                int length = (end - first) * shape.Width;
+                var rows = new Span<T>(g + start, length);
+                Elementwise.TanhGradient(rows, new ReadOnlySpan<T>(s + start, length), rows);
+            });
         }
     }
 }

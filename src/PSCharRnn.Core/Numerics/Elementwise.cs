@@ -84,6 +84,19 @@ public static class Elementwise
     }
 
     /// <summary>destination = x − y for a scalar y.</summary>
+    /// <summary>
+    /// destination = g ⊙ (1 − y²) for the gradient g of tanh's output y, computed as g − (g ⊙ y) ⊙ y, in one pass.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void TanhGradient<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> y, Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var gs = Vectors(g, destination);
+        var ys = Vectors(y, destination);
+        var ds = Vectors(destination);
+        for (int i = 0; i < ds.Length; i++) ds[i] = gs[i] - gs[i] * ys[i] * ys[i];
+        for (int i = ds.Length * Vector<T>.Count; i < destination.Length; i++) destination[i] = g[i] - g[i] * y[i] * y[i];
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Subtract<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
     {
