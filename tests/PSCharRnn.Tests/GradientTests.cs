@@ -167,6 +167,40 @@ public class GradientTests
     }
 
     [Theory]
+    [InlineData(1, true, ScalarType.Float32)]
+    [InlineData(4, true, ScalarType.Float32)]
+    [InlineData(3, false, ScalarType.Float32)]
+    [InlineData(4, true, ScalarType.Float64)]
+    public void CharactersRowsAreLibtorchsOneHotProductAndTheirGradientsToo(int matrices, bool biased, ScalarType type)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(3);
+        var weights = Enumerable.Range(0, matrices).Select(i => randn(7, 5 + i, type, generator: generator).requires_grad_()).ToArray();
+        var biases = biased ? weights.Select(w => randn(w.shape[1], type, generator: generator).requires_grad_()).ToArray() : [];
+        var characters = tensor(new long[] { 0, 6, 2, 2, 6, 6, 3, 1 }).view(4, 2);                   // repeats, and rows never chosen
+        var ours = CharacterProjection.Of(characters, weights, biases);
+        var oneHot = nn.functional.one_hot(characters, 7).to(type);
+        var theirs = oneHot.matmul(cat(weights, -1));
+        if (biased) theirs = theirs + cat(biases, -1);
+        Assert.Equal(theirs.shape, ours.shape);
+        Assert.True(ours.allclose(theirs, rtol: 1e-6, atol: 1e-6));
+        var upstream = randn(ours.shape, type, generator: generator);
+        var leaves = weights.Concat(biases).ToArray();
+        var ourGradients = autograd.grad(new[] { (ours * upstream).sum() }, leaves);
+        var theirGradients = autograd.grad(new[] { (theirs * upstream).sum() }, leaves);
+        for (int i = 0; i < leaves.Length; i++)
+            Assert.True(ourGradients[i].allclose(theirGradients[i], rtol: 1e-5, atol: 1e-5), $"gradient {i}");
+    }
+
+    [Fact]
+    public void ACharacterBeyondTheMatrixRowsIsRefused()
+    {
+        using var scope = NewDisposeScope();
+        var characters = tensor(new long[] { 0, 7 }).view(2, 1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => CharacterProjection.Of(characters, [zeros(7, 3)], [zeros(3)]));
+    }
+
+    [Theory]
     [InlineData(false, ScalarType.Float32)]
     [InlineData(true, ScalarType.Float32)]
     [InlineData(false, ScalarType.Float64)]

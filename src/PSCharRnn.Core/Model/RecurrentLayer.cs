@@ -43,16 +43,13 @@ public sealed class RecurrentLayer
     public (Tensor Outputs, Tensor LastHidden, Tensor? LastCell) Forward(Tensor input, Tensor hidden, Tensor? cell, LayerDropout? dropout = null)
     {
         long steps = input.shape[0], batch = input.shape[1];
-        var inputWeights = Join(InputWeights);
-        var bias = Join(Biases);
         Tensor projected;
-        if (input.dtype == ScalarType.Int64)
-        {
-            var rows = inputWeights.index_select(0, input.reshape(-1)).view(steps, batch, -1);
-            projected = (dropout is null ? rows : dropout.CharacterRows(rows)).add_(bias);
-        }
+        if (input.dtype != ScalarType.Int64)
+            projected = Join(Biases).addmm(input.reshape(steps * batch, -1), Join(InputWeights)).view(steps, batch, -1);
+        else if (dropout is null)
+            projected = CharacterProjection.Of(input, InputWeights, Biases);
         else
-            projected = bias.addmm(input.reshape(steps * batch, -1), inputWeights).view(steps, batch, -1);
+            projected = dropout.CharacterRows(CharacterProjection.Of(input, InputWeights, [])).add_(Join(Biases));
         var hiddenWeights = Join(HiddenWeights);
         if (dropout is not null) hiddenWeights = dropout.HiddenWeights(hiddenWeights);
         var (states, lastCell) = CellDefinition.Of(Cell).Run(projected, hiddenWeights, hidden, cell);

@@ -169,7 +169,7 @@ public sealed class RnnModel : IDisposable
         Tensor Weights(Tensor w) => generator is null || Dropouts.Recurrent == 0 ? w : Dropped(w, empty_like(w), Dropouts.Recurrent, generator);
         Tensor Characters(Tensor x) => generator is null || Dropouts.Character == 0 ? x : Dropped(x, empty(x.shape[0], x.shape[1], 1, x.dtype, x.device), Dropouts.Character, generator);
         Tensor Input(Tensor x) => PerSequence(Characters(x), Dropouts.Input);
-        var x = Embedding is null ? inputs : Input(Embedding.index_select(0, inputs.reshape(-1)).view(inputs.shape[0], inputs.shape[1], -1));
+        var x = Embedding is null ? inputs : Input(CharacterProjection.Of(inputs, [Embedding], []));
         var hidden = new Tensor[NumLayers];
         var cells = Description.HasMemoryCell ? new Tensor[NumLayers] : null;
         var dropout = generator is null ? null : new LayerDropout(Input, Weights);
