@@ -23,13 +23,14 @@ public static class MinibatchProfile
         long[] Tokens() => Enumerable.Range(0, steps * batch).Select(_ => (long)random.Next(vocabulary)).ToArray();
         var (inputs, targets) = (tensor(Tokens(), new long[] { steps, batch }), tensor(Tokens()));
         var layer = model.Layers[0];
-        var (wXh, bH, wHh) = ((Tensor)layer.InputWeights[0], (Tensor)layer.Biases[0], (Tensor)layer.HiddenWeights[0]);
+        var wHh = (Tensor)layer.HiddenWeights[0];
         var initial = zeros(batch, hidden);
-        var projected = wXh.index_select(0, inputs.reshape(-1)).add(bH).view(steps, batch, hidden).detach().requires_grad_();
+        Tensor Projection() => CharacterProjection.Of(inputs, layer.InputWeights, layer.Biases);
+        var projected = Projection().detach().requires_grad_();
         var states = RnnRecurrence.States(projected, wHh, initial).detach().requires_grad_();
         var top = states.view(-1, hidden).detach().requires_grad_();
         var stateGradient = randn(steps, batch, hidden) * 1e-3;
-        var projectedGradient = randn(steps * batch, hidden) * 1e-3;
+        var projectedGradient = randn(steps, batch, hidden) * 1e-3;
         model.Optimizer ??= new ModelOptimizer(OptimizerKind.SGD, model.Parameters, 1e-6);
 
         // Median milliseconds of action, after five unmeasured runs; prepare runs before each, untimed.
@@ -57,8 +58,8 @@ public static class MinibatchProfile
             Backward();
             model.Optimizer.ZeroGrad();
         }
-        double embedding = Time(() => wXh.index_select(0, inputs.reshape(-1)).add(bH));
-        double embeddingBoth = Time(() => wXh.index_select(0, inputs.reshape(-1)).add(bH).backward(new[] { projectedGradient }));
+        double embedding = Time(() => Projection());
+        double embeddingBoth = Time(() => Projection().backward(new[] { projectedGradient }));
         double recurrence = Time(() => RnnRecurrence.States(projected, wHh, initial));
         double recurrenceBoth = Time(() => RnnRecurrence.States(projected, wHh, initial).backward(new[] { stateGradient }));
         double output = Time(() => SoftmaxCrossEntropy.Mean(top, model.W_hq, model.b_q, targets));

@@ -193,11 +193,12 @@ public class GradientTests
     }
 
     [Fact]
-    public void ACharacterBeyondTheMatrixRowsIsRefused()
+    public void ACharacterBeyondTheMatrixRowsOrNotAnIndexIsRefused()
     {
         using var scope = NewDisposeScope();
         var characters = tensor(new long[] { 0, 7 }).view(2, 1);
         Assert.Throws<ArgumentOutOfRangeException>(() => CharacterProjection.Of(characters, [zeros(7, 3)], [zeros(3)]));
+        Assert.Throws<ArgumentException>(() => CharacterProjection.Of(characters.to(ScalarType.Float64), [zeros(7, 3)], [zeros(3)]));
     }
 
     [Theory]

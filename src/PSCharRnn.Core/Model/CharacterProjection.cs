@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using PSCharRnn.Numerics;
 using static TorchSharp.torch;
 
@@ -21,6 +22,8 @@ public sealed class CharacterProjection : autograd.MultiTensorFunction<Character
     /// </summary>
     public static Tensor Of(Tensor characters, IReadOnlyList<Tensor> weights, IReadOnlyList<Tensor> biases)
     {
+        if (characters.dtype != ScalarType.Int64)
+            throw new ArgumentException($"Character indices are int64, not {characters.dtype}.", nameof(characters));
         if (biases.Count != 0 && biases.Count != weights.Count)
             throw new ArgumentException($"{biases.Count} biases for {weights.Count} matrices.", nameof(biases));
         return apply([characters, .. weights, .. biases, weights.Count])[0];
@@ -57,7 +60,7 @@ public sealed class CharacterProjection : autograd.MultiTensorFunction<Character
         int[] widths = weights.Select(w => (int)w.shape[1]).ToArray();
         long[] rows = weights.Select(w => w.shape[0]).ToArray();
         int total = widths.Sum(), count = (int)characters.numel();
-        ThreadTeam.ForRanges(count, Gemm.Threads(split: true, count), (first, end) =>
+        ThreadTeam.ForRanges(count, Gemm.Threads(split: true, count), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
         {
             for (int r = first; r < end; r++)
             {
@@ -99,7 +102,7 @@ public sealed class CharacterProjection : autograd.MultiTensorFunction<Character
         var biases = biasGradients.Select(b => (nint)TensorMemory.Of<T>(b)).ToArray();
         int[] widths = weightGradients.Select(w => (int)w.shape[1]).ToArray();
         int total = widths.Sum(), count = (int)characters.numel();
-        ThreadTeam.ForRanges(total, Gemm.Threads(split: true, total), (firstColumn, endColumn) =>
+        ThreadTeam.ForRanges(total, Gemm.Threads(split: true, total), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (firstColumn, endColumn) =>
         {
             for (int i = 0, start = 0; i < widths.Length; start += widths[i], i++)
             {
