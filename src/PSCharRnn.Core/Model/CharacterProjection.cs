@@ -55,9 +55,7 @@ public sealed class CharacterProjection : autograd.MultiTensorFunction<Character
     {
         long* x = TensorMemory.Of<long>(characters);
         T* target = TensorMemory.Of<T>(projected);
-        var sources = weights.Select(w => (nint)TensorMemory.Of<T>(w)).ToArray();
-        var offsets = biases.Select(b => (nint)TensorMemory.Of<T>(b)).ToArray();
-        int[] widths = weights.Select(w => (int)w.shape[1]).ToArray();
+        var (sources, offsets, widths) = (Addresses<T>(weights), Addresses<T>(biases), Widths(weights));
         long[] rows = weights.Select(w => w.shape[0]).ToArray();
         int total = widths.Sum(), count = (int)characters.numel();
         ThreadTeam.ForRanges(count, Gemm.Threads(split: true, count), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
@@ -98,9 +96,7 @@ public sealed class CharacterProjection : autograd.MultiTensorFunction<Character
     {
         long* x = TensorMemory.Of<long>(characters);
         T* source = TensorMemory.Of<T>(grad);
-        var weights = weightGradients.Select(w => (nint)TensorMemory.Of<T>(w)).ToArray();
-        var biases = biasGradients.Select(b => (nint)TensorMemory.Of<T>(b)).ToArray();
-        int[] widths = weightGradients.Select(w => (int)w.shape[1]).ToArray();
+        var (weights, biases, widths) = (Addresses<T>(weightGradients), Addresses<T>(biasGradients), Widths(weightGradients));
         int total = widths.Sum(), count = (int)characters.numel();
         ThreadTeam.ForRanges(total, Gemm.Threads(split: true, total), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (firstColumn, endColumn) =>
         {
@@ -120,4 +116,9 @@ public sealed class CharacterProjection : autograd.MultiTensorFunction<Character
             }
         });
     }
+
+    // Each tensor's first element, as nint: a pointer type cannot be a type argument (of Select, of ToArray).
+    private static unsafe nint[] Addresses<T>(Tensor[] tensors) where T : unmanaged => tensors.Select(t => (nint)TensorMemory.Of<T>(t)).ToArray();
+
+    private static int[] Widths(Tensor[] matrices) => matrices.Select(m => (int)m.shape[1]).ToArray();
 }

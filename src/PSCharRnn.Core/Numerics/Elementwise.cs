@@ -83,7 +83,6 @@ public static class Elementwise
         for (int i = ds.Length * Vector<T>.Count; i < destination.Length; i++) destination[i] = x[i] * y[i] + z[i];
     }
 
-    /// <summary>destination = x − y for a scalar y.</summary>
     /// <summary>
     /// destination = g ⊙ (1 − y²) for the gradient g of tanh's output y, computed as g − (g ⊙ y) ⊙ y, in one pass.
     /// </summary>
@@ -97,6 +96,7 @@ public static class Elementwise
         for (int i = ds.Length * Vector<T>.Count; i < destination.Length; i++) destination[i] = g[i] - g[i] * y[i] * y[i];
     }
 
+    /// <summary>destination = x − y for a scalar y.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Subtract<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
     {
