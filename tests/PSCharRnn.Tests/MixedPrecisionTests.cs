@@ -92,6 +92,35 @@ public unsafe class MixedPrecisionTests
         if (padding > 0) Assert.True(storedC.narrow(1, n, padding).isfinite().all().item<bool>());
     }
 
+    public static IEnumerable<object[]> SharedShapes() =>
+        from shape in MatrixProductTests.Shapes
+        select new object[] { shape.M, shape.N, shape.K, shape.TransposeA, shape.TransposeB, shape.Padding };
+
+    [Theory]
+    [MemberData(nameof(SharedShapes))]
+    public void SharedOperandsGiveEveryPlanTheProductOfTheirAddressesAgainAndAgain(int m, int n, int k, bool transposeA, bool transposeB, int padding)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(13);
+        var storedA = randn(transposeA ? k : m, (transposeA ? m : k) + padding, generator: generator);
+        var storedB = randn(transposeB ? n : k, (transposeB ? k : n) + padding, generator: generator);
+        float* a = TensorMemory.Of<float>(storedA), b = TensorMemory.Of<float>(storedB);
+        int lda = (int)storedA.shape[1], ldb = (int)storedB.shape[1];
+        using var sharedA = new SharedOperand<float>(a, (int)storedA.shape[0], lda - padding, lda);
+        using var sharedB = new SharedOperand<float>(b, (int)storedB.shape[0], ldb - padding, ldb);
+        foreach (var plan in Gemm.Plans.Concat(Gemm.Available.Where(Gemm.IsBf16).SelectMany(GemmPlan.Of)))
+        {
+            var expected = full(m, n, float.NaN);
+            Gemm.Multiply(plan, transposeA, transposeB, m, n, k, 0.75f, a, lda, b, ldb, 0f, TensorMemory.Of<float>(expected), n);
+            for (int use = 0; use < 2; use++)   // the second use reads what the first rounded
+            {
+                var product = full(m, n, float.NaN);
+                Gemm.Multiply(plan, transposeA, transposeB, m, n, k, 0.75f, sharedA, sharedB, 0f, TensorMemory.Of<float>(product), n);
+                Assert.True(product.eq(expected).all().item<bool>(), $"{plan}, use {use + 1}: largest difference {product.sub(expected).abs().max().item<float>():G3}");
+            }
+        }
+    }
+
     [Fact]
     public void TheLossNodeRunsItsThreeProductsAmongTheMixedCandidatesAndStaysCloseToFullPrecision()
     {

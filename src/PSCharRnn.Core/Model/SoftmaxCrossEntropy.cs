@@ -92,17 +92,26 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
     public static unsafe Tensor WeightGradient<T>(Tensor hidden, Tensor differences, double scale, Precision precision, bool transposed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int rows = (int)hidden.shape[0], width = (int)hidden.shape[1], classes = (int)differences.shape[1];
-        T* h = TensorMemory.Of<T>(hidden), d = TensorMemory.Of<T>(differences);
+        int classes = (int)differences.shape[1];
+        using var d = new SharedOperand<T>(TensorMemory.Of<T>(differences), (int)differences.shape[0], classes, classes);
+        return WeightGradient(hidden, d, classes, scale, precision, transposed);
+    }
+
+    // The same, for a D that dL/dH's product shares.
+    private static unsafe Tensor WeightGradient<T>(Tensor hidden, SharedOperand<T> differences, int classes, double scale, Precision precision, bool transposed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rows = (int)hidden.shape[0], width = (int)hidden.shape[1];
+        using var h = new SharedOperand<T>(TensorMemory.Of<T>(hidden), rows, width, width);
         T alpha = T.CreateTruncating(scale);
         if (!transposed)
         {
             var gradient = empty(width, classes, dtype: hidden.dtype, device: hidden.device);
-            Gemm.Multiply(true, false, width, classes, rows, alpha, h, width, d, classes, T.Zero, TensorMemory.Of<T>(gradient), classes, precision);
+            Gemm.Multiply(true, false, width, classes, rows, alpha, h, differences, T.Zero, TensorMemory.Of<T>(gradient), classes, precision);
             return gradient;
         }
         using var gradientTransposed = empty(classes, width, dtype: hidden.dtype, device: hidden.device);
-        Gemm.Multiply(true, false, classes, width, rows, alpha, d, classes, h, width, T.Zero, TensorMemory.Of<T>(gradientTransposed), width, precision);
+        Gemm.Multiply(true, false, classes, width, rows, alpha, differences, h, T.Zero, TensorMemory.Of<T>(gradientTransposed), width, precision);
         return gradientTransposed.t().contiguous();
     }
 
@@ -180,11 +189,13 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
         Tensor gradHidden, Precision precision) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rows = (int)hidden.shape[0], width = (int)hidden.shape[1], classes = (int)wHq.shape[1];
-        T* w = TensorMemory.Of<T>(wHq), d = TensorMemory.Of<T>(probabilities);
+        T* d = TensorMemory.Of<T>(probabilities);
         long* target = TensorMemory.Of<long>(targets);
         T weight = T.CreateTruncating(targetWeight);
         for (int i = 0; i < rows; i++) d[(long)i * classes + target[i]] -= weight;
-        Gemm.Multiply(false, true, rows, width, classes, T.CreateTruncating(scale), d, classes, w, classes, T.Zero, TensorMemory.Of<T>(gradHidden), width, precision);
-        return WeightGradient<T>(hidden, probabilities, scale, precision, WeightGradientTransposed<T>(rows, width, classes, precision));
+        using var differences = new SharedOperand<T>(d, rows, classes, classes);
+        using var weights = new SharedOperand<T>(TensorMemory.Of<T>(wHq), width, classes, classes);
+        Gemm.Multiply(false, true, rows, width, classes, T.CreateTruncating(scale), differences, weights, T.Zero, TensorMemory.Of<T>(gradHidden), width, precision);
+        return WeightGradient(hidden, differences, classes, scale, precision, WeightGradientTransposed<T>(rows, width, classes, precision));
     }
 }

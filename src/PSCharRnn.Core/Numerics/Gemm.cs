@@ -140,9 +140,30 @@ public static unsafe class Gemm
     public static void Multiply<T>(bool transposeA, bool transposeB, int m, int n, int k,
         T alpha, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc, Precision precision = Precision.Full) where T : unmanaged, INumber<T>
     {
-        var plan = GemmPlanner.Default.Choose<T>(ProductShape.Of<T>(transposeA, transposeB, m, n, k), Candidates<T>(precision)).Plan;
+        var plan = PlanFor<T>(transposeA, transposeB, m, n, k, precision);
         Multiply(plan, transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
+
+    /// <summary>
+    /// The same product of two matrices that each feed other products too: where the shape's plan is libtorch's bf16
+    /// product, each is rounded once for all the products it feeds.
+    /// </summary>
+    public static void Multiply<T>(bool transposeA, bool transposeB, int m, int n, int k,
+        T alpha, SharedOperand<T> a, SharedOperand<T> b, T beta, T* c, int ldc, Precision precision) where T : unmanaged, INumber<T> =>
+        Multiply(PlanFor<T>(transposeA, transposeB, m, n, k, precision), transposeA, transposeB, m, n, k, alpha, a, b, beta, c, ldc);
+
+    /// <summary>The same product of shared operands on a named plan.</summary>
+    public static void Multiply<T>(GemmPlan plan, bool transposeA, bool transposeB, int m, int n, int k,
+        T alpha, SharedOperand<T> a, SharedOperand<T> b, T beta, T* c, int ldc) where T : unmanaged, INumber<T>
+    {
+        if (plan.Backend == GemmBackend.TorchBf16 && typeof(T) == typeof(float))
+            TorchBf16Gemm.Multiply(a.Bf16(transposeA), b.Bf16(transposed: false), transposeB, (float)(object)alpha, (float)(object)beta, (float*)c, ldc);
+        else
+            Multiply(plan, transposeA, transposeB, m, n, k, alpha, a.Data, a.Stride, b.Data, b.Stride, beta, c, ldc);
+    }
+
+    private static GemmPlan PlanFor<T>(bool transposeA, bool transposeB, int m, int n, int k, Precision precision) where T : unmanaged, INumber<T> =>
+        GemmPlanner.Default.Choose<T>(ProductShape.Of<T>(transposeA, transposeB, m, n, k), Candidates<T>(precision)).Plan;
 
     /// <summary>The same product on a named plan (the tests sweep every one the machine can run).</summary>
     public static void Multiply<T>(GemmPlan plan, bool transposeA, bool transposeB, int m, int n, int k,

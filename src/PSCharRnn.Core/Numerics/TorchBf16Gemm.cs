@@ -21,14 +21,31 @@ public static unsafe class TorchBf16Gemm
         float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
     {
         using var scope = NewDisposeScope();
-        int rowsA = transposeA ? k : m, columnsA = transposeA ? m : k, rowsB = transposeB ? n : k, columnsB = transposeB ? k : n;
-        var a16 = empty(rowsA, columnsA, bfloat16);
-        var b16 = empty(rowsB, columnsB, bfloat16);
-        Bf16Gemm.Round(a, rowsA, columnsA, lda, TensorMemory.Of<ushort>(a16));
-        Bf16Gemm.Round(b, rowsB, columnsB, ldb, TensorMemory.Of<ushort>(b16));
-        var product = mm(transposeA ? a16.t() : a16, transposeB ? b16.t() : b16).contiguous();
-        Accumulate(TensorMemory.Of<ushort>(product), m, n, alpha, beta, c, ldc);
+        var roundedA = Rounded(a, transposeA ? k : m, transposeA ? m : k, lda);
+        Multiply(transposeA ? Transposed(roundedA) : roundedA, Rounded(b, transposeB ? n : k, transposeB ? k : n, ldb), transposeB, alpha, beta, c, ldc);
     }
+
+    /// <summary>
+    /// C = alpha·A·op(B) + beta·C for A and B already rounded (<see cref="Rounded"/>): A as op(A) (a transposed A
+    /// made <see cref="Transposed"/>), B as stored. A matrix that feeds several products is rounded once for all of them.
+    /// </summary>
+    public static void Multiply(Tensor a, Tensor b, bool transposeB, float alpha, float beta, float* c, int ldc)
+    {
+        using var scope = NewDisposeScope();
+        var product = mm(a, transposeB ? b.t() : b).contiguous();
+        Accumulate(TensorMemory.Of<ushort>(product), (int)product.shape[0], (int)product.shape[1], alpha, beta, c, ldc);
+    }
+
+    /// <summary>The rows × columns matrix at <paramref name="source"/> (row stride <paramref name="stride"/>) rounded to a bfloat16 tensor.</summary>
+    public static Tensor Rounded(float* source, int rows, int columns, int stride)
+    {
+        var rounded = empty(rows, columns, bfloat16);
+        Bf16Gemm.Round(source, rows, columns, stride, TensorMemory.Of<ushort>(rounded));
+        return rounded;
+    }
+
+    /// <summary>A rounded matrix's transpose, contiguous: oneDNN multiplies a transposed left operand slower than it copies one.</summary>
+    public static Tensor Transposed(Tensor rounded) => rounded.t().contiguous();
 
     // C = alpha·P + beta·C for the packed bfloat16 P; C is not read when beta is 0.
     private static void Accumulate(ushort* product, int rows, int columns, float alpha, float beta, float* c, int ldc) =>
