@@ -21,7 +21,7 @@ public class ElementwiseTests
     {
         "tanh" => Elementwise.Tanh,
         "sigmoid" => Elementwise.Sigmoid,
-        _ => Elementwise.Exp,
+        _ => (x, destination) => Elementwise.ExpAndSum(x, 0f, destination),
     };
 
     private static Tensor Reference(string name, Tensor x) => name switch
@@ -89,7 +89,7 @@ public class ElementwiseTests
         var (tanh, sigmoid, exp) = (new double[x.Length], new double[x.Length], new double[x.Length]);
         Elementwise.Tanh<double>(x, tanh);
         Elementwise.Sigmoid<double>(x, sigmoid);
-        Elementwise.Exp<double>(x, exp);
+        Elementwise.ExpAndSum<double>(x, 0, exp);
         Assert.Equal(x.Select(Math.Tanh), tanh);
         Assert.Equal(x.Select(v => 1 / (1 + Math.Exp(-v))), sigmoid);
         Assert.Equal(x.Select(Math.Exp), exp);
@@ -115,8 +115,18 @@ public class ElementwiseTests
             Elementwise.Multiply<T>(x, y, d); Assert.Equal(x.Zip(y, (a, b) => a * b), d);
             Elementwise.MultiplyAdd<T>(x, y, z, d); Assert.Equal(x.Select((a, i) => a * y[i] + z[i]), d);
             Elementwise.TanhGradient<T>(x, y, d); Assert.Equal(x.Select((a, i) => a - a * y[i] * y[i]), d);
-            Elementwise.Subtract<T>(x, s, d); Assert.Equal(x.Select(a => a - s), d);
-            Elementwise.Divide<T>(x, s, d); Assert.Equal(x.Select(a => a / s), d);
+            var quotients = x.ToArray();
+            T smallestNormal = typeof(T) == typeof(float) ? T.CreateTruncating(BitConverter.Int32BitsToSingle(0x0080_0000)) : T.CreateTruncating(BitConverter.Int64BitsToDouble(0x0010_0000_0000_0000));
+            Elementwise.DivideAndFlush<T>(quotients, s); Assert.Equal(x.Select(a => a / s < smallestNormal ? T.Zero : a / s), quotients);
+            T total = Elementwise.ExpAndSum<T>(x, s, d);
+            Assert.Equal(Elementwise.Sum<T>(d), total);
+            for (int i = 0; i < length; i++)   // each element as it comes out alone: the tail gets the vectors' code
+            {
+                var single = new T[1];
+                Elementwise.ExpAndSum<T>(x.AsSpan(i, 1), s, single);
+                Assert.Equal(single[0], d[i]);
+            }
+            if (typeof(T) == typeof(double)) Assert.Equal(x.Select(a => T.Exp(a - s)), d);
             var inPlace = x.ToArray();
             Elementwise.Add<T>(inPlace, y, inPlace); Assert.Equal(x.Zip(y, (a, b) => a + b), inPlace);
 
@@ -124,21 +134,22 @@ public class ElementwiseTests
             double tolerance = typeof(T) == typeof(float) ? 1e-5 : 1e-12;
             Assert.InRange(double.CreateTruncating(Elementwise.Sum<T>(x)) - exactSum, -tolerance * length * 4, tolerance * length * 4);
             Assert.InRange(double.CreateTruncating(Elementwise.SumOfSquares<T>(x)) - exactSquares, -tolerance * exactSquares - 1e-30, tolerance * exactSquares + 1e-30);
-            if (length > 0) Assert.Equal(x.Max(), Elementwise.Max<T>(x));
+            if (length > 0) Assert.Equal(x.Zip(y, (a, b) => a + b).Max(), Elementwise.AddAndMax<T>(x, y, d));
+            Assert.Equal(x.Zip(y, (a, b) => a + b), d);
         }
     }
 
     [Fact]
-    public void MaxIsNaNWhenAnyElementIsWhereverItStands()
+    public void AddAndMaxIsNaNWhenAnyElementIsWhereverItStands()
     {
         for (int length = 1; length <= 3 * Vector<float>.Count + 1; length++)
             for (int at = 0; at < length; at++)
             {
                 var x = Enumerable.Range(0, length).Select(i => (float)i).ToArray();
                 x[at] = float.NaN;
-                Assert.True(float.IsNaN(Elementwise.Max<float>(x)), $"NaN at {at} of {length}");
+                Assert.True(float.IsNaN(Elementwise.AddAndMax<float>(x, new float[length], new float[length])), $"NaN at {at} of {length}");
             }
-        Assert.Throws<ArgumentException>(() => Elementwise.Max<float>(ReadOnlySpan<float>.Empty));
+        Assert.Throws<ArgumentException>(() => Elementwise.AddAndMax<float>(ReadOnlySpan<float>.Empty, ReadOnlySpan<float>.Empty, Span<float>.Empty));
     }
 
     [Fact]
@@ -149,12 +160,12 @@ public class ElementwiseTests
     }
 
     [Fact]
-    public void FlushSubnormalsZeroesOnlyWhatIsBelowTheSmallestNormalNumber()
+    public void DivideAndFlushZeroesOnlyWhatIsBelowTheSmallestNormalNumber()
     {
         float smallest = BitConverter.Int32BitsToSingle(0x0080_0000);
         var x = Enumerable.Range(0, 2 * Vector<float>.Count + 3).Select(i => i % 3 == 0 ? smallest / (i + 2) : smallest * (i + 1)).ToArray();
         var flushed = x.ToArray();
-        Elementwise.FlushSubnormals<float>(flushed);
+        Elementwise.DivideAndFlush(flushed, 1f);
         Assert.Equal(x.Select(v => v < smallest ? 0f : v), flushed);
     }
 

@@ -151,14 +151,10 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
             for (int i = start; i < end; i++)
             {
                 var row = new Span<T>(logits + (long)i * classes, classes);
-                Elementwise.Add(row, b, row);
-                T max = Elementwise.Max<T>(row), logit = row[(int)target[i]];
+                T max = Elementwise.AddAndMax(row, b, row), logit = row[(int)target[i]];
                 T mean = smoothing ? Elementwise.Sum<T>(row) / T.CreateTruncating(classes) : T.Zero;
-                Elementwise.Subtract(row, max, row);
-                Elementwise.Exp<T>(row, row);
-                T total = Elementwise.Sum<T>(row);
-                Elementwise.Divide(row, total, row);
-                Elementwise.FlushSubnormals(row);
+                T total = Elementwise.ExpAndSum(row, max, row);
+                Elementwise.DivideAndFlush(row, total);
                 sum += double.CreateTruncating(max - logit + T.Log(total));
                 uniform += double.CreateTruncating(max - mean + T.Log(total));   // −log p_j = max + log Σ − logit_j, averaged over j
             }

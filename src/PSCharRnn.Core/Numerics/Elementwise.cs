@@ -30,14 +30,6 @@ public static class Elementwise
         else for (int i = 0; i < x.Length; i++) destination[i] = T.One / (T.One + T.Exp(-x[i]));
     }
 
-    /// <summary>destination = exp(x).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Exp<T>(ReadOnlySpan<T> x, Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float)) Map<ExpFunction>(Single(x), Single(destination));
-        else for (int i = 0; i < x.Length; i++) destination[i] = T.Exp(x[i]);
-    }
-
     /// <summary>destination = x + y.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Add<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
@@ -96,26 +88,98 @@ public static class Elementwise
         for (int i = ds.Length * Vector<T>.Count; i < destination.Length; i++) destination[i] = g[i] - g[i] * y[i] * y[i];
     }
 
-    /// <summary>destination = x − y for a scalar y.</summary>
+    /// <summary>
+    /// destination = x + y; returns destination's largest element, NaN if any is NaN (a diverged model's logits must
+    /// stay visible).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Subtract<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
+    public static T AddAndMax<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (x.IsEmpty) throw new ArgumentException("The maximum of no elements is undefined.", nameof(x));
         var xs = Vectors(x, destination);
+        var ys = Vectors(y, destination);
         var ds = Vectors(destination);
-        var yv = new Vector<T>(y);
-        for (int i = 0; i < ds.Length; i++) ds[i] = xs[i] - yv;
-        for (int i = ds.Length * Vector<T>.Count; i < destination.Length; i++) destination[i] = x[i] - y;
+        var largest = new Vector<T>(T.NegativeInfinity);
+        var unordered = Vector<T>.Zero;                                    // all bits set in a lane that saw a NaN
+        for (int i = 0; i < ds.Length; i++)
+        {
+            var sum = xs[i] + ys[i];
+            ds[i] = sum;
+            largest = Vector.Max(largest, sum);
+            unordered |= ~Vector.Equals(sum, sum);
+        }
+        T max = T.NegativeInfinity;
+        for (int j = 0; j < Vector<T>.Count; j++) max = T.Max(max, largest[j]);
+        for (int i = ds.Length * Vector<T>.Count; i < destination.Length; i++)
+        {
+            destination[i] = x[i] + y[i];
+            max = T.Max(max, destination[i]);                             // T.Max returns a NaN it meets
+        }
+        return Vector.AsVectorByte(unordered) != Vector<byte>.Zero ? T.NaN : max;
     }
 
-    /// <summary>destination = x / y for a scalar y.</summary>
+    /// <summary>destination = exp(x − shift); returns the sum of destination, summed as <see cref="Sum{T}"/> sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Divide<T>(ReadOnlySpan<T> x, T y, Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
+    public static T ExpAndSum<T>(ReadOnlySpan<T> x, T shift, Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) return T.CreateTruncating(ExpAndSum(Single(x), float.CreateTruncating(shift), Single(destination)));
+        if (x.Length != destination.Length) throw new ArgumentException($"Spans of {x.Length} and {destination.Length} elements.", nameof(destination));
+        for (int i = 0; i < x.Length; i++) destination[i] = T.Exp(x[i] - shift);
+        return Sum<T>(destination);
+    }
+
+    // The tail goes through a vector of its own, as in Map, so every element gets the same code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float ExpAndSum(ReadOnlySpan<float> x, float shift, Span<float> destination)
     {
         var xs = Vectors(x, destination);
         var ds = Vectors(destination);
-        var yv = new Vector<T>(y);
-        for (int i = 0; i < ds.Length; i++) ds[i] = xs[i] / yv;
-        for (int i = ds.Length * Vector<T>.Count; i < destination.Length; i++) destination[i] = x[i] / y;
+        var shifts = new Vector<float>(shift);
+        var sums = Vector<float>.Zero;
+        for (int i = 0; i < ds.Length; i++)
+        {
+            var e = ExpFunction.Invoke(xs[i] - shifts);
+            ds[i] = e;
+            sums += e;
+        }
+        float sum = Vector.Sum(sums);
+        int done = ds.Length * Vector<float>.Count;
+        if (done == x.Length) return sum;
+        Span<float> tail = stackalloc float[Vector<float>.Count];
+        tail.Clear();
+        for (int i = done; i < x.Length; i++) tail[i - done] = x[i] - shift;
+        ExpFunction.Invoke(new Vector<float>(tail)).CopyTo(tail);
+        for (int i = done; i < x.Length; i++)
+        {
+            destination[i] = tail[i - done];
+            sum += destination[i];
+        }
+        return sum;
+    }
+
+    /// <summary>
+    /// x = x / y, with every quotient below the smallest normal number set to zero: such a value changes no sum it
+    /// enters by a representable amount, and products that read subnormal numbers run several times slower on some
+    /// processors.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void DivideAndFlush<T>(Span<T> x, T y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T smallest = typeof(T) == typeof(float)
+            ? T.CreateTruncating(BitConverter.Int32BitsToSingle(0x0080_0000))
+            : T.CreateTruncating(BitConverter.Int64BitsToDouble(0x0010_0000_0000_0000));
+        var xs = Vectors(x);
+        var (ys, smallestVector) = (new Vector<T>(y), new Vector<T>(smallest));
+        for (int i = 0; i < xs.Length; i++)
+        {
+            var quotient = xs[i] / ys;
+            xs[i] = Vector.ConditionalSelect(Vector.LessThan(quotient, smallestVector), Vector<T>.Zero, quotient);
+        }
+        for (int i = xs.Length * Vector<T>.Count; i < x.Length; i++)
+        {
+            T quotient = x[i] / y;
+            x[i] = quotient < smallest ? T.Zero : quotient;
+        }
     }
 
     /// <summary>The sum of x (in vector-width partial sums, then across them).</summary>
@@ -140,42 +204,6 @@ public static class Elementwise
         T sum = Vector.Sum(sums);
         for (int i = xs.Length * Vector<T>.Count; i < x.Length; i++) sum += x[i] * x[i];
         return sum;
-    }
-
-    /// <summary>The largest element of x; NaN if any element is NaN (a diverged model's logits must stay visible).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static T Max<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (x.IsEmpty) throw new ArgumentException("The maximum of no elements is undefined.", nameof(x));
-        var xs = Vectors(x);
-        var largest = new Vector<T>(T.NegativeInfinity);
-        var unordered = Vector<T>.Zero;                                    // all bits set in a lane that saw a NaN
-        for (int i = 0; i < xs.Length; i++)
-        {
-            largest = Vector.Max(largest, xs[i]);
-            unordered |= ~Vector.Equals(xs[i], xs[i]);
-        }
-        if (Vector.AsVectorByte(unordered) != Vector<byte>.Zero) return T.NaN;
-        T max = T.NegativeInfinity;
-        for (int j = 0; j < Vector<T>.Count; j++) max = T.Max(max, largest[j]);
-        for (int i = xs.Length * Vector<T>.Count; i < x.Length; i++) max = T.Max(max, x[i]);     // T.Max returns a NaN it meets
-        return max;
-    }
-
-    /// <summary>
-    /// Sets the elements below the smallest normal number to zero: they change no sum they enter by a representable
-    /// amount, and products that read subnormal numbers run several times slower on some processors.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void FlushSubnormals<T>(Span<T> x) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        T smallest = typeof(T) == typeof(float)
-            ? T.CreateTruncating(BitConverter.Int32BitsToSingle(0x0080_0000))
-            : T.CreateTruncating(BitConverter.Int64BitsToDouble(0x0010_0000_0000_0000));
-        var xs = Vectors(x);
-        var smallestVector = new Vector<T>(smallest);
-        for (int i = 0; i < xs.Length; i++) xs[i] = Vector.ConditionalSelect(Vector.LessThan(xs[i], smallestVector), Vector<T>.Zero, xs[i]);
-        for (int i = xs.Length * Vector<T>.Count; i < x.Length; i++) if (x[i] < smallest) x[i] = T.Zero;
     }
 
     // The whole vectors of a span (its first Length / Count · Count elements); with a destination, checked against it.
