@@ -33,8 +33,8 @@ public static class VocabularyExtension
             {
                 var old = model.GetParameter(spec.Name);
                 tensors[spec.Name] = spec.VocabularyAxis is int axis
-                    ? fresh.GetParameter(spec.Name).detach().clone().index_copy_(axis, oldPositions, old)
-                    : old.detach().clone();
+                    ? fresh.GetParameter(spec.Name).clone().index_copy_(axis, oldPositions, old)
+                    : old.clone();
             }
         }
         var extended = new RnnModel(vocabulary, description, tensors)

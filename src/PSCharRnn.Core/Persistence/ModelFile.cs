@@ -58,7 +58,8 @@ public static class ModelFile
         SafetensorsFile.Entry Entry(string name, Tensor value)
         {
             cancel.ThrowIfCancellationRequested();
-            using var values = value.detach().to(ScalarType.Float32).cpu().contiguous();
+            using var scope = NewDisposeScope();   // the detached, converted and moved intermediates too, not only the last
+            var values = value.detach().to(ScalarType.Float32).cpu().contiguous();
             return new SafetensorsFile.Entry(name, value.shape, values.data<float>().ToArray());
         }
         var tensors = model.NamedParameters.Select(p => Entry(p.Name, p.Value)).ToList();

@@ -14,7 +14,7 @@ internal sealed class TrainingSnapshot : IDisposable
     {
         this.model = model;
         using var _ = no_grad();
-        values = Live(model).Select(t => t.detach().clone()).ToArray();
+        values = Live(model).Select(t => t.clone()).ToArray();   // under no_grad a clone carries no graph: no detached view to leak
         step = model.Optimizer?.StepCount ?? 0;
     }
 
