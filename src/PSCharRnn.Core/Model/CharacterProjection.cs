@@ -29,6 +29,7 @@ public sealed class CharacterProjection : autograd.MultiTensorFunction<Character
         return apply([characters, .. weights, .. biases, weights.Count])[0];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
         var (characters, weights, biases) = Operands(vars);
@@ -50,6 +51,7 @@ public sealed class CharacterProjection : autograd.MultiTensorFunction<Character
         return (tensors[0], tensors[1..(1 + count)], tensors[(1 + count)..]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Forward<T>(Tensor characters, Tensor[] weights, Tensor[] biases, Tensor projected)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -76,6 +78,7 @@ public sealed class CharacterProjection : autograd.MultiTensorFunction<Character
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
     {
         using var _ = no_grad();
@@ -91,6 +94,7 @@ public sealed class CharacterProjection : autograd.MultiTensorFunction<Character
 
     // Each part of the columns, every row in order: each gradient element is the same sum, in the same order, however
     // the columns are shared among threads.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Backward<T>(Tensor characters, Tensor grad, Tensor[] weightGradients, Tensor[] biasGradients)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

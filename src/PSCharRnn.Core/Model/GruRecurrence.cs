@@ -23,6 +23,7 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
     /// </summary>
     public static Tensor States(Tensor projected, Tensor wH, Tensor initial) => apply(projected, wH, initial)[0];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
         var (projected, wH, initial) = (((Tensor)vars[0]).contiguous(), ((Tensor)vars[1]).contiguous(), ((Tensor)vars[2]).contiguous());
@@ -37,6 +38,7 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
         return new() { states };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Forward<T>(Tensor projected, Tensor wH, Tensor initial, Tensor products, Tensor updateReset, Tensor candidates, Tensor states)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -77,6 +79,7 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
         Elementwise.MultiplyAdd(state, gates[..h], candidate, state);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
     {
         using var _ = no_grad();
@@ -104,6 +107,7 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
     // d(pre Z) = dH ⊙ (H_{t-1} − H̃) ⊙ Z(1 − Z), d(pre H̃) = dH ⊙ (1 − Z)(1 − H̃²), d(H·W_hh) = d(pre H̃) ⊙ R,
     // d(pre R) = d(H·W_hh) ⊙ (H·W_hh) ⊙ (1 − R); the products' gradients are d(pre Z | pre R | H·W_hh), and
     // carried = dProducts·W_hᵀ + dH ⊙ Z.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Backward<T>(Tensor gradStates, GruStep step, Tensor wHTransposed,
         Tensor gradProjected, Tensor gradProducts, Tensor carried) where T : unmanaged, IFloatingPointIeee754<T>
     {

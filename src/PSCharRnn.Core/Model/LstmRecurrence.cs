@@ -26,6 +26,7 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
         return (outputs[0], outputs[1]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
         var (projected, wH, initialHidden, initialCell) = ((Tensor)vars[0], ((Tensor)vars[1]).contiguous(), ((Tensor)vars[2]).contiguous(), ((Tensor)vars[3]).contiguous());
@@ -40,6 +41,7 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
         return new() { states, cells[steps - 1].clone() };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Forward<T>(Tensor gates, Tensor wH, Tensor initialHidden, Tensor initialCell, Tensor cells, Tensor tanhCells, Tensor states)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -80,6 +82,7 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
         Elementwise.Multiply(ifo.Slice(2 * h, h), tanhCell, new Span<T>(state, h));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
     {
         using var _ = no_grad();
@@ -109,6 +112,7 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
     // dH ⊙ O(1 − tanh²C); d(pre I) = dC ⊙ C̃ ⊙ I(1 − I), d(pre F) = dC ⊙ C_{t-1} ⊙ F(1 − F),
     // d(pre O) = dH ⊙ tanh(C) ⊙ O(1 − O), d(pre C̃) = dC ⊙ I(1 − C̃²); then dL/dC_{t-1} = dC ⊙ F and
     // carried = d(pre gates)·W_hᵀ.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Backward<T>(Tensor gradStates, LstmStep step, Tensor wHTransposed,
         Tensor gradGates, Tensor gradHidden, Tensor gradCell) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using PSCharRnn.Numerics;
 using static TorchSharp.torch;
 
@@ -17,6 +18,7 @@ internal static class Recurrences
     /// dL/dW_h = Σ_t H_{t-1}ᵀ·dL/d(H_{t-1}·W_h), from the states [T, B, H] and the products' gradients [T, B, G]:
     /// two products over the states' memory as it lies (the initial state, then the rest), without copying them.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Tensor HiddenWeightGradient(Tensor initial, Tensor states, Tensor gradProducts)
     {
         var gradient = empty(states.shape[2], gradProducts.shape[2], dtype: states.dtype);
@@ -25,6 +27,7 @@ internal static class Recurrences
         return gradient;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void HiddenWeightGradient<T>(Tensor initial, Tensor states, Tensor gradProducts, Tensor gradient)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

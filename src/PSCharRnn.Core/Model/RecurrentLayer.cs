@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -40,6 +41,7 @@ public sealed class RecurrentLayer
     /// embedding's, or the states of the layer below). Returns every step's H, [T, B, H], and the layer's state after
     /// the last step; <paramref name="dropout"/> is training's (null: none).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public (Tensor Outputs, Tensor LastHidden, Tensor? LastCell) Forward(Tensor input, Tensor hidden, Tensor? cell, LayerDropout? dropout = null)
     {
         long steps = input.shape[0], batch = input.shape[1];

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PSCharRnn.Corpus;
 using PSCharRnn.Numerics;
 using TorchSharp;
@@ -152,6 +153,7 @@ public sealed class RnnModel : IDisposable
     /// The book's loss for <paramref name="inputs"/> ([T, B] int64) against <paramref name="targets"/> ([T·B] int64, time-major):
     /// the mean cross-entropy of the output layer's logits, computed as one node, and the state after the last step.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public (Tensor Loss, RecurrentState State) Loss(Tensor inputs, Tensor targets, RecurrentState state, Generator? dropoutGenerator = null,
         LossTerms? terms = null)
     {
@@ -162,6 +164,7 @@ public sealed class RnnModel : IDisposable
     // The top layer's states [T·B, H], which the output layer reads. Dropout between layers draws a mask per step (the
     // book's chapter); input and output dropout draw one mask per sequence for all its steps (variational dropout, as
     // AWD-LSTM), and recurrent dropout one mask of the recurrent weights per minibatch.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (Tensor Top, RecurrentState State) TopStates(Tensor inputs, RecurrentState state, Generator? generator)
     {
         Tensor PerStep(Tensor x, double p) => generator is null || p == 0 ? x : Dropped(x, empty_like(x), p, generator);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using PSCharRnn.Numerics;
 using static TorchSharp.torch;
 
@@ -20,6 +21,7 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
     /// </summary>
     public static Tensor States(Tensor projected, Tensor wHh, Tensor initial) => apply(projected, wHh, initial)[0];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
         var (projected, wHh, initial) = ((Tensor)vars[0], ((Tensor)vars[1]).contiguous(), ((Tensor)vars[2]).contiguous());
@@ -31,6 +33,7 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
     }
 
     // In place: each step's slice holds XW_t on entry and H_t on return.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Forward<T>(Tensor states, Tensor wHh, Tensor initial) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = StepShape.Of(states);
@@ -47,6 +50,7 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
     {
         using var _ = no_grad();
@@ -62,6 +66,7 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
     }
 
     // From the last step back: dL/dZ_t = (dL/dH_t + dL/dZ_{t+1}·W_hhᵀ) ⊙ (1 − H_t²).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Backward<T>(Tensor grad, Tensor states, Tensor wHhTransposed) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = StepShape.Of(grad);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using PSCharRnn.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -89,6 +90,7 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
     /// dL/dW_hq = <paramref name="scale"/>·Hᵀ·D for <paramref name="hidden"/> H [N, H] and <paramref name="differences"/>
     /// D [N, V]: straight, or as (Dᵀ·H)ᵀ when <paramref name="transposed"/> (the node takes the way measured faster).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe Tensor WeightGradient<T>(Tensor hidden, Tensor differences, double scale, Precision precision, bool transposed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -98,6 +100,7 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
     }
 
     // The same, for a D that dL/dH's product shares.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe Tensor WeightGradient<T>(Tensor hidden, SharedOperand<T> differences, int classes, double scale, Precision precision, bool transposed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -115,6 +118,7 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
         return gradientTransposed.t().contiguous();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
         var (hidden, wHq, bQ, targets) = (((Tensor)vars[0]).contiguous(), ((Tensor)vars[1]).contiguous(), ((Tensor)vars[2]).contiguous(), ((Tensor)vars[3]).contiguous());
@@ -133,6 +137,7 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
 
     // Fills probabilities with each row's softmax; returns the means of −log p(target) and, when smoothing needs it
     // (a pass over each row more), of −(1/V)·Σ_j log p_j.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe (double CrossEntropy, double Uniform) Forward<T>(Tensor hidden, Tensor wHq, Tensor bQ, Tensor targets, Tensor probabilities,
         bool smoothing, Precision precision) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -163,6 +168,7 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
         return (sums.Sum(s => s.CrossEntropy) / rows, sums.Sum(s => s.Uniform) / rows);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
     {
         using var _ = no_grad();
@@ -181,6 +187,7 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
     // With D = softmax − target (made in place: the node runs backward once; the caller has already taken ε/V from
     // every entry, and the target's own weight is 1 − ε), dL/dlogits = scale·D, so dL/dH = scale·D·W_hqᵀ (into
     // gradHidden) and dL/dW_hq = scale·Hᵀ·D (returned); the caller takes dL/db_q = scale·Σ_rows D.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe Tensor Backward<T>(Tensor hidden, Tensor wHq, Tensor targets, Tensor probabilities, double targetWeight, double scale,
         Tensor gradHidden, Precision precision) where T : unmanaged, IFloatingPointIeee754<T>
     {

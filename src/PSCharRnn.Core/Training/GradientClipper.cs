@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using PSCharRnn.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,6 +10,7 @@ namespace PSCharRnn.Training;
 public static class GradientClipper
 {
     /// <summary>Clips in place (call it inside a dispose scope); returns the norm before clipping.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Clip(IList<Tensor> gradients, double theta)
     {
         using var _ = no_grad();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using PSCharRnn.Corpus;
 using PSCharRnn.Generation;
 using PSCharRnn.Model;
@@ -146,6 +147,7 @@ public sealed class Trainer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private EpochRecord TrainEpoch(int epoch, int run, CancellationToken cancel)
     {
         using var snapshot = new TrainingSnapshot(model);
@@ -242,6 +244,9 @@ public sealed class Trainer
     /// One minibatch: forward, loss, gradients, clipping, optimizer step. Returns the mean cross-entropy (the loss
     /// without label smoothing, which the perplexity reports) and the final state.
     /// </summary>
+    // What a minibatch runs is compiled optimized at its first call: tiered up later, it would be compiled in the
+    // background during training, taking a core from the training's threads on a two-core machine.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (double Loss, RecurrentState State, long Tokens) Step(Minibatch batch, RecurrentState? carried, Generator? dropout)
     {
         var inputs = tensor(Minibatch.TimeMajor(batch.Inputs), new long[] { batch.NumSteps, batch.BatchSize }, device: model.Device);
