@@ -393,6 +393,10 @@ else {
 $wallEpochs = if ($Quick) { 5 } else { 20 }
 $warmEpochs = [math]::Max(2, $wallEpochs / 2)
 $wallRounds = if ($Quick) { 1 } else { 3 }
+# The same calls in a host whose .NET runtime compiles each method once, fully optimized (no tiered compilation): on
+# two cores the tiered JIT's background recompilation of PowerShell's and the runtime's own code in a process's first
+# calls takes a core from training, and the module cannot change its host's runtime settings.
+$untieredHost = @{ DOTNET_TieredCompilation = '0' }
 function Measure-WallClock([Collections.IDictionary] $Environment = @{}, [Collections.IDictionary] $PeerEnvironment = @{}) {
     foreach ($run in @('RNN', 'Random'), @('RNN', 'Consecutive'), @('GRU', 'Consecutive'), @('LSTM', 'Consecutive')) {
         $cell, $sampling = $run
@@ -402,14 +406,17 @@ function Measure-WallClock([Collections.IDictionary] $Environment = @{}, [Collec
             "`$w.Restart(); `$m = `$c | $call -Epochs $wallEpochs; " +
             "'{0}|{1}|{2}' -f (`$w.Elapsed.TotalSeconds / $wallEpochs), (@(`$m.History.Seconds | Select-Object -Skip 1 | Sort-Object)[[int][math]::Floor(($wallEpochs - 1) / 2)]), `$first"
         $peerArgs = @('--cell', $cell.ToLower(), '--epochs', $wallEpochs, '--report', $wallEpochs, '--concise') + $(if ($sampling -eq 'Consecutive') { '--consecutive' })
-        $ours = @(); $epochs = @(); $firsts = @(); $peers = @()
+        $ours = @(); $epochs = @(); $firsts = @(); $untiered = @(); $untieredFirsts = @(); $peers = @()
         foreach ($round in 1..$wallRounds) {
             $line = Invoke-WithEnvironment $Environment { Invoke-FreshPwsh $childScript } | Select-Object -Last 1
             $wall, $epoch, $first = [double[]]($line -split '\|')
             $ours += $wall; $epochs += $epoch; $firsts += $first
+            $line = Invoke-WithEnvironment ($Environment + $untieredHost) { Invoke-FreshPwsh $childScript } | Select-Object -Last 1
+            $wall, $epoch, $first = [double[]]($line -split '\|')
+            $untiered += $wall; $untieredFirsts += $first
             if ($peer = Measure-Peer $peerArgs $PeerEnvironment) { $peers += $peer.SecondsPerEpoch }
         }
-        $ourWall = Get-Median $ours; $peerEpoch = if ($peers) { Get-Median $peers }
+        $ourWall = Get-Median $ours; $untieredWall = Get-Median $untiered; $peerEpoch = if ($peers) { Get-Median $peers }
         [pscustomobject]@{
             Configuration = "$cell SGD, $sampling"; 'Ours s/epoch (wall)' = '{0:F3}' -f $ourWall; 'Ours s/epoch (median epoch)' = '{0:F3}' -f (Get-Median $epochs)
             Peer = "nn.$cell"; 'Peer s/epoch' = if ($peers) { '{0:F3}' -f $peerEpoch }
@@ -417,14 +424,17 @@ function Measure-WallClock([Collections.IDictionary] $Environment = @{}, [Collec
             'Peer/ours (epoch)' = if ($peers) { '{0:F2}x' -f ($peerEpoch / (Get-Median $epochs)) }
             "First call s/epoch ($warmEpochs)" = '{0:F3}' -f (Get-Median $firsts)
             'Peer/ours (first call)' = if ($peers) { '{0:F2}x' -f ($peerEpoch / (Get-Median $firsts)) }
+            'Untiered: s/epoch (wall)' = '{0:F3}' -f $untieredWall
+            'Peer/ours (untiered, wall)' = if ($peers) { '{0:F2}x' -f ($peerEpoch / $untieredWall) }
+            'Untiered: first call s/epoch' = '{0:F3}' -f (Get-Median $untieredFirsts)
             'Rounds (wall ratios)' = if ($peers) { ((0..($peers.Count - 1)) | ForEach-Object { '{0:F2}x' -f ($peers[$_] / $ours[$_]) }) -join ' ' }
         }
     }
 }
 
 ''
-"== Whole training calls, as a user times them: Start-RnnTraining -Epochs $wallEpochs in a fresh process after a call of $warmEpochs, wall clock / $wallEpochs, alternating with the peer's $wallEpochs epochs ($wallRounds rounds, medians); the first call of $warmEpochs timed as well"
-Measure-WallClock | Format-Table -AutoSize | Out-String -Width 250
+"== Whole training calls, as a user times them: Start-RnnTraining -Epochs $wallEpochs in a fresh process after a call of $warmEpochs, wall clock / $wallEpochs, alternating with the peer's $wallEpochs epochs ($wallRounds rounds, medians); the first call of $warmEpochs timed as well; the same calls again in a host started with DOTNET_TieredCompilation=0 (untiered)"
+Measure-WallClock | Format-Table -AutoSize | Out-String -Width 450
 
 # A CPU without AVX-512, as most laptops have: .NET told there is none (DOTNET_EnableAVX512=0: no AVX-512 kernel,
 # 256-bit vectors), libtorch's own kernels and MKL held to AVX2 (ATEN_CPU_CAPABILITY, MKL_ENABLE_INSTRUCTIONS); the
@@ -441,7 +451,7 @@ else {
     $planScript = "Import-Module '$ModulePath'; `$c = Import-LyricsCorpus; foreach (`$cell in 'RNN', 'GRU', 'LSTM') { `$null = `$c | Start-RnnTraining -CellType `$cell -Epochs 1 -ThreadCount $ThreadCount }; " +
         "[PSCharRnn.Numerics.Gemm]::Description; & { $planTable }"
     Invoke-WithEnvironment $avx2 { Invoke-FreshPwsh $planScript }
-    Measure-WallClock $avx2 $avx2Peers | Format-Table -AutoSize | Out-String -Width 250
+    Measure-WallClock $avx2 $avx2Peers | Format-Table -AutoSize | Out-String -Width 450
 }
 
 # The whole corpus, the generalization recipe's workload: 63,282 characters, 2,582 distinct.
