@@ -434,7 +434,7 @@ function Measure-WallClock([Collections.IDictionary] $Environment = @{}, [Collec
 
 ''
 "== Whole training calls, as a user times them: Start-RnnTraining -Epochs $wallEpochs in a fresh process after a call of $warmEpochs, wall clock / $wallEpochs, alternating with the peer's $wallEpochs epochs ($wallRounds rounds, medians); the first call of $warmEpochs timed as well; the same calls again in a host started with DOTNET_TieredCompilation=0 (untiered)"
-Measure-WallClock | Format-Table -AutoSize | Out-String -Width 450
+Measure-WallClock | Format-Table -Property * -AutoSize | Out-String -Width 450
 
 # A CPU without AVX-512, as most laptops have: .NET told there is none (DOTNET_EnableAVX512=0: no AVX-512 kernel,
 # 256-bit vectors), libtorch's own kernels and MKL held to AVX2 (ATEN_CPU_CAPABILITY, MKL_ENABLE_INSTRUCTIONS); the
@@ -451,7 +451,7 @@ else {
     $planScript = "Import-Module '$ModulePath'; `$c = Import-LyricsCorpus; foreach (`$cell in 'RNN', 'GRU', 'LSTM') { `$null = `$c | Start-RnnTraining -CellType `$cell -Epochs 1 -ThreadCount $ThreadCount }; " +
         "[PSCharRnn.Numerics.Gemm]::Description; & { $planTable }"
     Invoke-WithEnvironment $avx2 { Invoke-FreshPwsh $planScript }
-    Measure-WallClock $avx2 $avx2Peers | Format-Table -AutoSize | Out-String -Width 450
+    Measure-WallClock $avx2 $avx2Peers | Format-Table -Property * -AutoSize | Out-String -Width 450
 }
 
 # The whole corpus, the generalization recipe's workload: 63,282 characters, 2,582 distinct.
