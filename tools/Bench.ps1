@@ -406,13 +406,13 @@ function Measure-WallClock([Collections.IDictionary] $Environment = @{}, [Collec
             "`$w.Restart(); `$m = `$c | $call -Epochs $wallEpochs; " +
             "'{0}|{1}|{2}' -f (`$w.Elapsed.TotalSeconds / $wallEpochs), (@(`$m.History.Seconds | Select-Object -Skip 1 | Sort-Object)[[int][math]::Floor(($wallEpochs - 1) / 2)]), `$first"
         $peerArgs = @('--cell', $cell.ToLower(), '--epochs', $wallEpochs, '--report', $wallEpochs, '--concise') + $(if ($sampling -eq 'Consecutive') { '--consecutive' })
+        # The child's two calls with these variables set: the second's wall s/epoch and median epoch, the first's s/epoch.
+        $runOurs = { param($Variables) [double[]]((Invoke-WithEnvironment $Variables { Invoke-FreshPwsh $childScript } | Select-Object -Last 1) -split '\|') }
         $ours = @(); $epochs = @(); $firsts = @(); $untiered = @(); $untieredFirsts = @(); $peers = @()
         foreach ($round in 1..$wallRounds) {
-            $line = Invoke-WithEnvironment $Environment { Invoke-FreshPwsh $childScript } | Select-Object -Last 1
-            $wall, $epoch, $first = [double[]]($line -split '\|')
+            $wall, $epoch, $first = & $runOurs $Environment
             $ours += $wall; $epochs += $epoch; $firsts += $first
-            $line = Invoke-WithEnvironment ($Environment + $untieredHost) { Invoke-FreshPwsh $childScript } | Select-Object -Last 1
-            $wall, $epoch, $first = [double[]]($line -split '\|')
+            $wall, $null, $first = & $runOurs ($Environment + $untieredHost)
             $untiered += $wall; $untieredFirsts += $first
             if ($peer = Measure-Peer $peerArgs $PeerEnvironment) { $peers += $peer.SecondsPerEpoch }
         }
