@@ -140,7 +140,7 @@ foreach ($dtype in 'Float32', 'Float64') {
         foreach ($e in $errors[0..2]) { $e | Should -BeLessThan 1e-5 }
         foreach ($e in $errors[3..5]) { $e | Should -BeLessThan 1e-12 }
     }
-    It 'computes the element-wise kernels to the same bits at every vector width the processor offers, and without SIMD' {
+    It 'computes the element-wise kernels to the same bits at every vector width the processor offers, without AVX-512, and without SIMD' {
         # Prints the vector's float count, then one digest per kernel of its results on 10,007 inputs (a tail at every width).
         $check = @'
 Import-Module ./PSCharRnn.psd1
@@ -154,6 +154,8 @@ public static class WidthCheck
     public static string[] Digests()
     {
         float[] x = Enumerable.Range(0, 10007).Select(i => (float)(Math.Sin(i * 0.37) * Math.Exp(i % 60 * 0.1 - 3))).ToArray();
+        // The clamps' and the maximum's edges: a NaN, signed zeros, infinities, values past every saturation.
+        new[] { float.NaN, -0f, 0f, float.PositiveInfinity, float.NegativeInfinity, 200f, -200f, 1e-40f }.CopyTo(x, 5000);
         float[] y = x.Select(v => v * 0.5f + 0.25f).ToArray(), d = new float[x.Length];
         string Digest() => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(MemoryMarshal.AsBytes(d.AsSpan())));
         return new Func<string>[]
@@ -174,12 +176,14 @@ public static class WidthCheck
         Push-Location "$PSScriptRoot/.."
         try {
             $default = Invoke-ChildPwsh $check
+            $avx2 = Invoke-ChildPwshWith @{ DOTNET_EnableAVX512 = '0' } $check
             $sse = Invoke-ChildPwshWith @{ DOTNET_EnableAVX2 = '0' } $check
             $scalar = Invoke-ChildPwshWith @{ DOTNET_EnableHWIntrinsic = '0' } $check
         }
         finally { Pop-Location }
         $default.Count | Should -Be 7 -Because "$default"
         [int]$sse[0] | Should -BeLessThan ([int]$default[0]) -Because 'without AVX2 a vector holds four floats'
+        $avx2[1..6] | Should -Be $default[1..6] -Because 'without AVX-512 the same 8-float vectors take other instructions (the maximum and the clamps among them)'
         $sse[1..6] | Should -Be $default[1..6]
         $scalar[1..6] | Should -Be $default[1..6]
     }

@@ -105,7 +105,7 @@ public static class Elementwise
         {
             var sum = xs[i] + ys[i];
             ds[i] = sum;
-            largest = Vector.Max(largest, sum);
+            largest = VectorMath.Larger(sum, largest);
             unordered |= ~Vector.Equals(sum, sum);
         }
         T max = T.NegativeInfinity;
