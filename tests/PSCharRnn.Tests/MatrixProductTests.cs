@@ -14,7 +14,7 @@ namespace PSCharRnn.Tests;
 /// </summary>
 public unsafe class MatrixProductTests
 {
-    /// <summary>Every tile edge, both transposes, padded leading dimensions, the model's shapes (the bf16 tests use them too).</summary>
+    /// <summary>Every tile edge (each count of rows left after whole tiles of 6 or 8), both transposes, padded leading dimensions, the model's shapes (the bf16 tests use them too).</summary>
     internal static readonly (int M, int N, int K, bool TransposeA, bool TransposeB, int Padding)[] Shapes =
     {
         (1, 1, 1, false, false, 0),
@@ -31,6 +31,8 @@ public unsafe class MatrixProductTests
         (1027, 256, 1120, true, false, 0),
         (6, 40, 0, false, false, 1),
         (12, 16, 3, false, false, 0),
+        (11, 40, 9, true, false, 1),
+        (26, 48, 33, false, true, 0),
     };
 
     public static IEnumerable<object[]> Cases() =>
@@ -73,6 +75,34 @@ public unsafe class MatrixProductTests
         else
             Gemm.Multiply(plan, transposeA, transposeB, m, n, k, alpha, TensorMemory.Of<double>(a), lda,
                 TensorMemory.Of<double>(b), ldb, beta, TensorMemory.Of<double>(c), ldc);
+    }
+
+    /// <summary>
+    /// A row of C is the same bits whether it falls in a whole tile or among the rows left over, on each kernel of the
+    /// module: the generator's one row and a training batch's rows must agree, and a run must not depend on its batch size.
+    /// </summary>
+    public static IEnumerable<object[]> OwnPlans() =>
+        Gemm.Plans.Where(p => p.Backend is GemmBackend.Avx512 or GemmBackend.Avx2 or GemmBackend.Portable).Select(p => new object[] { p.ToString() });
+
+    [Theory]
+    [MemberData(nameof(OwnPlans))]
+    public void ARowsResultDoesNotDependOnTheRowsBesideIt(string planName)
+    {
+        using var scope = NewDisposeScope();
+        var plan = GemmPlan.Parse(planName);
+        var generator = new Generator(7);
+        const int n = 70, k = 300;
+        var a = randn(new long[] { 17, k }, generator: generator);
+        var b = randn(new long[] { k, n }, generator: generator);
+        var all = zeros(17, n);
+        Multiply(plan, ScalarType.Float32, false, false, 17, n, k, 1, a, b, 0, all);
+        for (int first = 0; first < 17; first++)
+            for (int rows = 1; first + rows <= 17; rows++)
+            {
+                var some = zeros(rows, n);
+                Multiply(plan, ScalarType.Float32, false, false, rows, n, k, 1, a.narrow(0, first, rows).contiguous(), b, 0, some);
+                Assert.True(some.eq(all.narrow(0, first, rows)).all().item<bool>(), $"rows {first}..{first + rows - 1} alone differ from the same rows among 17");
+            }
     }
 
     [Fact]

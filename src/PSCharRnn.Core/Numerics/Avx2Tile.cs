@@ -14,10 +14,28 @@ internal readonly struct Avx2Tile : ITile
     public static int TileColumns => 16;
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
-    // Unrolled by hand: the 12 sums must be plain locals for the JIT to keep them in registers.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Rows(float* ap, long r, long step, float* bp, int panelStride, int depth, float* target, int ldc, float alpha, float beta)
+    public static unsafe void Rows(int rows, float* ap, long r, long step, float* bp, int panelStride, int depth, float* target, int ldc, float alpha, float beta)
     {
+        switch (rows)
+        {
+            case 6: Sums<RowCount.Six>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
+            case 5: Sums<RowCount.Five>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
+            case 4: Sums<RowCount.Four>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
+            case 3: Sums<RowCount.Three>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
+            case 2: Sums<RowCount.Two>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
+            case 1: Sums<RowCount.One>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
+            default: throw new ArgumentOutOfRangeException(nameof(rows), rows, $"A tile has 1 to {TileRows} rows.");
+        }
+    }
+
+    // Unrolled by hand: the 12 sums must be plain locals for the JIT to keep them in registers. The rows beyond
+    // TRows.Count are constant-false branches, removed when the method is compiled for that count.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Sums<TRows>(float* ap, long r, long step, float* bp, int panelStride, int depth, float* target, int ldc, float alpha, float beta)
+        where TRows : struct, IRowCount
+    {
+        int rows = TRows.Count;
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < depth; p++, bp += panelStride, ap += step)
@@ -26,36 +44,38 @@ internal readonly struct Avx2Tile : ITile
             var b1 = Vector256.Load(bp + 8);
             var x = Vector256.Create(ap[0]);
             c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
-            x = Vector256.Create(ap[r]);
-            c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
-            x = Vector256.Create(ap[2 * r]);
-            c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
-            x = Vector256.Create(ap[3 * r]);
-            c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
-            x = Vector256.Create(ap[4 * r]);
-            c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
-            x = Vector256.Create(ap[5 * r]);
-            c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+            if (rows > 1)
+            {
+                x = Vector256.Create(ap[r]);
+                c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
+            }
+            if (rows > 2)
+            {
+                x = Vector256.Create(ap[2 * r]);
+                c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
+            }
+            if (rows > 3)
+            {
+                x = Vector256.Create(ap[3 * r]);
+                c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
+            }
+            if (rows > 4)
+            {
+                x = Vector256.Create(ap[4 * r]);
+                c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
+            }
+            if (rows > 5)
+            {
+                x = Vector256.Create(ap[5 * r]);
+                c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+            }
         }
         Store(target, c00, c01, alpha, beta);
-        Store(target + ldc, c10, c11, alpha, beta);
-        Store(target + 2L * ldc, c20, c21, alpha, beta);
-        Store(target + 3L * ldc, c30, c31, alpha, beta);
-        Store(target + 4L * ldc, c40, c41, alpha, beta);
-        Store(target + 5L * ldc, c50, c51, alpha, beta);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void OneRow(float* ap, long step, float* bp, int panelStride, int depth, float* target, float alpha, float beta)
-    {
-        Vector256<float> c0 = default, c1 = default;
-        for (int p = 0; p < depth; p++, bp += panelStride, ap += step)
-        {
-            var x = Vector256.Create(*ap);
-            c0 = Fma.MultiplyAdd(x, Vector256.Load(bp), c0);
-            c1 = Fma.MultiplyAdd(x, Vector256.Load(bp + 8), c1);
-        }
-        Store(target, c0, c1, alpha, beta);
+        if (rows > 1) Store(target + ldc, c10, c11, alpha, beta);
+        if (rows > 2) Store(target + 2L * ldc, c20, c21, alpha, beta);
+        if (rows > 3) Store(target + 3L * ldc, c30, c31, alpha, beta);
+        if (rows > 4) Store(target + 4L * ldc, c40, c41, alpha, beta);
+        if (rows > 5) Store(target + 5L * ldc, c50, c51, alpha, beta);
     }
 
     // target[0..16) = alpha·sums + beta·target. Inlined: a call would make the JIT keep the other rows' sums in memory.

@@ -16,10 +16,30 @@ internal readonly struct Avx512Tile : ITile
     public static int TileColumns => 32;
     public static bool IsSupported => Avx512F.IsSupported;
 
-    // Unrolled by hand: the 16 sums must be plain locals for the JIT to keep them in registers (an array or loop spills them).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Rows(float* ap, long r, long step, float* bp, int panelStride, int depth, float* target, int ldc, float alpha, float beta)
+    public static unsafe void Rows(int rows, float* ap, long r, long step, float* bp, int panelStride, int depth, float* target, int ldc, float alpha, float beta)
     {
+        switch (rows)
+        {
+            case 8: Sums<RowCount.Eight>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
+            case 7: Sums<RowCount.Seven>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
+            case 6: Sums<RowCount.Six>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
+            case 5: Sums<RowCount.Five>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
+            case 4: Sums<RowCount.Four>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
+            case 3: Sums<RowCount.Three>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
+            case 2: Sums<RowCount.Two>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
+            case 1: Sums<RowCount.One>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
+            default: throw new ArgumentOutOfRangeException(nameof(rows), rows, $"A tile has 1 to {TileRows} rows.");
+        }
+    }
+
+    // Unrolled by hand: the 16 sums must be plain locals for the JIT to keep them in registers (an array or loop spills
+    // them). The rows beyond TRows.Count are constant-false branches, removed when the method is compiled for that count.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Sums<TRows>(float* ap, long r, long step, float* bp, int panelStride, int depth, float* target, int ldc, float alpha, float beta)
+        where TRows : struct, IRowCount
+    {
+        int rows = TRows.Count;
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default,
             c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
         for (int p = 0; p < depth; p++, bp += panelStride, ap += step)
@@ -28,42 +48,50 @@ internal readonly struct Avx512Tile : ITile
             var b1 = Vector512.Load(bp + 16);
             var x = Vector512.Create(ap[0]);
             c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(ap[r]);
-            c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(ap[2 * r]);
-            c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(ap[3 * r]);
-            c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(ap[4 * r]);
-            c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(ap[5 * r]);
-            c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(ap[6 * r]);
-            c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(ap[7 * r]);
-            c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
+            if (rows > 1)
+            {
+                x = Vector512.Create(ap[r]);
+                c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+            }
+            if (rows > 2)
+            {
+                x = Vector512.Create(ap[2 * r]);
+                c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+            }
+            if (rows > 3)
+            {
+                x = Vector512.Create(ap[3 * r]);
+                c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+            }
+            if (rows > 4)
+            {
+                x = Vector512.Create(ap[4 * r]);
+                c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
+            }
+            if (rows > 5)
+            {
+                x = Vector512.Create(ap[5 * r]);
+                c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
+            }
+            if (rows > 6)
+            {
+                x = Vector512.Create(ap[6 * r]);
+                c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
+            }
+            if (rows > 7)
+            {
+                x = Vector512.Create(ap[7 * r]);
+                c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
+            }
         }
         Store(target, c00, c01, alpha, beta);
-        Store(target + ldc, c10, c11, alpha, beta);
-        Store(target + 2L * ldc, c20, c21, alpha, beta);
-        Store(target + 3L * ldc, c30, c31, alpha, beta);
-        Store(target + 4L * ldc, c40, c41, alpha, beta);
-        Store(target + 5L * ldc, c50, c51, alpha, beta);
-        Store(target + 6L * ldc, c60, c61, alpha, beta);
-        Store(target + 7L * ldc, c70, c71, alpha, beta);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void OneRow(float* ap, long step, float* bp, int panelStride, int depth, float* target, float alpha, float beta)
-    {
-        Vector512<float> c0 = default, c1 = default;
-        for (int p = 0; p < depth; p++, bp += panelStride, ap += step)
-        {
-            var x = Vector512.Create(*ap);
-            c0 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(bp), c0);
-            c1 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(bp + 16), c1);
-        }
-        Store(target, c0, c1, alpha, beta);
+        if (rows > 1) Store(target + ldc, c10, c11, alpha, beta);
+        if (rows > 2) Store(target + 2L * ldc, c20, c21, alpha, beta);
+        if (rows > 3) Store(target + 3L * ldc, c30, c31, alpha, beta);
+        if (rows > 4) Store(target + 4L * ldc, c40, c41, alpha, beta);
+        if (rows > 5) Store(target + 5L * ldc, c50, c51, alpha, beta);
+        if (rows > 6) Store(target + 6L * ldc, c60, c61, alpha, beta);
+        if (rows > 7) Store(target + 7L * ldc, c70, c71, alpha, beta);
     }
 
     // target[0..32) = alpha·sums + beta·target. Inlined: a call would make the JIT keep the other rows' sums in memory.

@@ -13,11 +13,11 @@ internal interface ITile
     static abstract int TileColumns { get; }
     static abstract bool IsSupported { get; }
 
-    /// <summary>target[0..TileRows) rows of TileColumns = alpha·A's TileRows rows·panel + beta·target.</summary>
-    static abstract unsafe void Rows(float* ap, long rowStride, long columnStride, float* panel, int panelStride, int depth, float* target, int ldc, float alpha, float beta);
-
-    /// <summary>One row: target[0..TileColumns) = alpha·A's row·panel + beta·target.</summary>
-    static abstract unsafe void OneRow(float* ap, long columnStride, float* panel, int panelStride, int depth, float* target, float alpha, float beta);
+    /// <summary>
+    /// target's first <paramref name="rows"/> rows (1 to TileRows) of TileColumns = alpha·A's rows·panel + beta·target:
+    /// each element the same fixed-order sum over the depth however many rows come with it.
+    /// </summary>
+    static abstract unsafe void Rows(int rows, float* ap, long rowStride, long columnStride, float* panel, int panelStride, int depth, float* target, int ldc, float alpha, float beta);
 }
 
 /// <summary>
@@ -129,29 +129,20 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
                         panelB = packed;
                         panelStride = tileColumns;
                     }
-                    int row = 0;
-                    // A narrow panel's tiles land in a full-width buffer first, then their valid columns in C.
+                    // A narrow panel's tiles land in a full-width buffer first, then their valid columns in C. The rows
+                    // left after the whole tiles go through the tile code as one block of fewer rows, not row by row: one
+                    // row's two sums are two chains of dependent multiply-adds, which keep a core's FMA units mostly idle.
                     bool full = width == tileColumns;
-                    float* tile = full ? null : narrow;
-                    for (; row + tileRows <= m; row += tileRows)
+                    for (int row = 0; row < m; row += tileRows)
                     {
+                        int rowCount = Math.Min(tileRows, m - row);
                         float* target = c + (long)row * ldc + column;
                         float* rows = a + row / tileRows * blockStride;
-                        if (full) TTile.Rows(rows, rowStride, columnStride, panelB, panelStride, k, target, ldc, alpha, beta);
+                        if (full) TTile.Rows(rowCount, rows, rowStride, columnStride, panelB, panelStride, k, target, ldc, alpha, beta);
                         else
                         {
-                            TTile.Rows(rows, rowStride, columnStride, panelB, panelStride, k, tile, tileColumns, alpha, 0f);
-                            CopyColumns(tile, target, ldc, tileRows, width, beta);
-                        }
-                    }
-                    for (; row < m; row++)
-                    {
-                        float* target = c + (long)row * ldc + column, aRow = a + row / tileRows * blockStride + (long)(row % tileRows) * rowStride;
-                        if (full) TTile.OneRow(aRow, columnStride, panelB, panelStride, k, target, alpha, beta);
-                        else
-                        {
-                            TTile.OneRow(aRow, columnStride, panelB, panelStride, k, tile, alpha, 0f);
-                            CopyColumns(tile, target, ldc, 1, width, beta);
+                            TTile.Rows(rowCount, rows, rowStride, columnStride, panelB, panelStride, k, narrow, tileColumns, alpha, 0f);
+                            CopyColumns(narrow, target, ldc, rowCount, width, beta);
                         }
                     }
                 }
