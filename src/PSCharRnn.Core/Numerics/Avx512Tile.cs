@@ -16,27 +16,10 @@ internal readonly struct Avx512Tile : ITile
     public static int TileColumns => 32;
     public static bool IsSupported => Avx512F.IsSupported;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Rows(int rows, float* ap, long r, long step, float* bp, int panelStride, int depth, float* target, int ldc, float alpha, float beta)
-    {
-        switch (rows)
-        {
-            case 8: Sums<RowCount.Eight>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
-            case 7: Sums<RowCount.Seven>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
-            case 6: Sums<RowCount.Six>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
-            case 5: Sums<RowCount.Five>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
-            case 4: Sums<RowCount.Four>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
-            case 3: Sums<RowCount.Three>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
-            case 2: Sums<RowCount.Two>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
-            case 1: Sums<RowCount.One>(ap, r, step, bp, panelStride, depth, target, ldc, alpha, beta); break;
-            default: throw new ArgumentOutOfRangeException(nameof(rows), rows, $"A tile has 1 to {TileRows} rows.");
-        }
-    }
-
     // Unrolled by hand: the 16 sums must be plain locals for the JIT to keep them in registers (an array or loop spills
     // them). The rows beyond TRows.Count are constant-false branches, removed when the method is compiled for that count.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Sums<TRows>(float* ap, long r, long step, float* bp, int panelStride, int depth, float* target, int ldc, float alpha, float beta)
+    public static unsafe void Rows<TRows>(float* ap, long r, long step, float* bp, int panelStride, int depth, float* target, int ldc, float alpha, float beta)
         where TRows : struct, IRowCount
     {
         int rows = TRows.Count;

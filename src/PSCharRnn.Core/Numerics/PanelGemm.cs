@@ -14,10 +14,11 @@ internal interface ITile
     static abstract bool IsSupported { get; }
 
     /// <summary>
-    /// target's first <paramref name="rows"/> rows (1 to TileRows) of TileColumns = alpha·A's rows·panel + beta·target:
-    /// each element the same fixed-order sum over the depth however many rows come with it.
+    /// target's first TRows.Count rows (1 to TileRows) of TileColumns = alpha·A's rows·panel + beta·target: each element
+    /// the same fixed-order sum over the depth however many rows come with it.
     /// </summary>
-    static abstract unsafe void Rows(int rows, float* ap, long rowStride, long columnStride, float* panel, int panelStride, int depth, float* target, int ldc, float alpha, float beta);
+    static abstract unsafe void Rows<TRows>(float* ap, long rowStride, long columnStride, float* panel, int panelStride, int depth, float* target, int ldc, float alpha, float beta)
+        where TRows : struct, IRowCount;
 }
 
 /// <summary>
@@ -138,10 +139,10 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
                         int rowCount = Math.Min(tileRows, m - row);
                         float* target = c + (long)row * ldc + column;
                         float* rows = a + row / tileRows * blockStride;
-                        if (full) TTile.Rows(rowCount, rows, rowStride, columnStride, panelB, panelStride, k, target, ldc, alpha, beta);
+                        if (full) Rows(rowCount, rows, rowStride, columnStride, panelB, panelStride, k, target, ldc, alpha, beta);
                         else
                         {
-                            TTile.Rows(rowCount, rows, rowStride, columnStride, panelB, panelStride, k, narrow, tileColumns, alpha, 0f);
+                            Rows(rowCount, rows, rowStride, columnStride, panelB, panelStride, k, narrow, tileColumns, alpha, 0f);
                             CopyColumns(narrow, target, ldc, rowCount, width, beta);
                         }
                     }
@@ -151,6 +152,25 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
             {
                 if (packed != null) NativeMemory.AlignedFree(packed);
             }
+        }
+    }
+
+    // The tile code compiled for a block of `rows` rows (a whole tile, or the rows left after the whole tiles).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rows(int rows, float* ap, long rowStride, long columnStride, float* panel, int panelStride, int depth, float* target, int ldc, float alpha, float beta)
+    {
+        if (rows < 1 || rows > TTile.TileRows) throw new ArgumentOutOfRangeException(nameof(rows), rows, $"A tile has 1 to {TTile.TileRows} rows.");
+        switch (rows)
+        {
+            case 8: TTile.Rows<RowCount.Eight>(ap, rowStride, columnStride, panel, panelStride, depth, target, ldc, alpha, beta); break;
+            case 7: TTile.Rows<RowCount.Seven>(ap, rowStride, columnStride, panel, panelStride, depth, target, ldc, alpha, beta); break;
+            case 6: TTile.Rows<RowCount.Six>(ap, rowStride, columnStride, panel, panelStride, depth, target, ldc, alpha, beta); break;
+            case 5: TTile.Rows<RowCount.Five>(ap, rowStride, columnStride, panel, panelStride, depth, target, ldc, alpha, beta); break;
+            case 4: TTile.Rows<RowCount.Four>(ap, rowStride, columnStride, panel, panelStride, depth, target, ldc, alpha, beta); break;
+            case 3: TTile.Rows<RowCount.Three>(ap, rowStride, columnStride, panel, panelStride, depth, target, ldc, alpha, beta); break;
+            case 2: TTile.Rows<RowCount.Two>(ap, rowStride, columnStride, panel, panelStride, depth, target, ldc, alpha, beta); break;
+            case 1: TTile.Rows<RowCount.One>(ap, rowStride, columnStride, panel, panelStride, depth, target, ldc, alpha, beta); break;
+            default: throw new System.Diagnostics.UnreachableException();
         }
     }
 
