@@ -111,6 +111,61 @@ public sealed class GemmPlannerTests : IDisposable
         Assert.Equal(choice.Microseconds.MinBy(t => t.Value).Key, choice.Plan.ToString());
     }
 
+    // A host where another load holds one of two cores for the first `busySeconds` of the planning: the probe reports
+    // it, and a split way takes 2 ms then against 0.5 ms on free cores, where a one-thread way always takes 1 ms.
+    private static (Func<double> Probe, Func<(IReadOnlyList<Way>, IDisposable)> Ways) HostBusyFor(double busySeconds)
+    {
+        var planning = System.Diagnostics.Stopwatch.StartNew();
+        bool Busy() => planning.Elapsed.TotalSeconds < busySeconds;
+        static void Spin(double ms) { var w = System.Diagnostics.Stopwatch.StartNew(); while (w.Elapsed.TotalMilliseconds < ms) { } }
+        return (() => Busy() ? 2.0 : 1.0,
+            () => ([new Way("split", () => Spin(Busy() ? 2 : 0.5)), new Way("one thread", () => Spin(1))], new Resources()));
+    }
+
+    [Fact]
+    public void RoundsDuringWhichAnotherLoadHoldsACoreAreMeasuredAgainUntilItStops()
+    {
+        var (probe, ways) = HostBusyFor(0.5);
+
+        var choice = new GemmPlanner(Store, parallelSlowdown: probe).ChooseWay("something", ways);
+
+        Assert.Equal("split", choice.Way);
+        Assert.InRange(choice.Microseconds["split"], 400, 900);
+    }
+
+    [Fact]
+    public void WithoutTheProbeABurstOfLoadMakesTheSplitWayLose()
+    {
+        // What the rule above is for: the same host, measured as if the cores were free.
+        var (_, ways) = HostBusyFor(0.5);
+
+        var choice = new GemmPlanner(Store, parallelSlowdown: () => 1.0).ChooseWay("something", ways);
+
+        Assert.Equal("one thread", choice.Way);
+    }
+
+    [Fact]
+    public void ALoadThatNeverStopsDelaysAShapeOnlyForAWhileAndTheProcessOnlyForTenSeconds()
+    {
+        var planner = new GemmPlanner(Store, parallelSlowdown: () => 2.0);
+        var planning = System.Diagnostics.Stopwatch.StartNew();
+        for (int shape = 0; shape < 4; shape++) planner.Choose<float>(Step with { N = 16 * (shape + 1) }, Gemm.Plans);
+        double firstFour = planning.Elapsed.TotalSeconds;
+        planning.Restart();
+        var fifth = planner.Choose<float>(Step with { N = 80 }, Gemm.Plans);
+
+        Assert.InRange(firstFour, 10, 60);
+        Assert.InRange(planning.Elapsed.TotalSeconds, 0, 2);
+        Assert.Equal(fifth.Microseconds.MinBy(t => t.Value).Key, fifth.Plan.ToString());
+    }
+
+    [Fact]
+    public void TheProbeGivesTheTeamsTimeOverOneThreadsForTheSameWork()
+    {
+        // Its value depends on the load beside the tests; what is fixed is that it is a finite ratio of two timings.
+        Assert.InRange(ParallelProbe.Slowdown(), 0.2, 1000);
+    }
+
     [Fact]
     public void OneCandidateNeedsNoMeasurement()
     {

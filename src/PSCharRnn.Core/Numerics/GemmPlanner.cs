@@ -27,16 +27,20 @@ public sealed record Way(string Name, Action Run);
 /// processor, cores, vector width, the threads split products run on, and this module's version), so later processes
 /// take the same plans without measuring and a -Seed run gives the same sums every time; another processor, as a new
 /// VM may have, is measured anew.
-/// <paramref name="compilationTime"/> tells how long the JIT has compiled, on every thread (the runtime's count unless a
-/// test gives another). Ways of computing one thing that a product's plan cannot express (which layout a result is made
-/// in) are chosen, measured and stored the same way.
+/// <paramref name="compilationTime"/> tells how long the JIT has compiled, on every thread, and
+/// <paramref name="parallelSlowdown"/> how much another load slows the split products' threads now (the runtime's count
+/// and <see cref="ParallelProbe"/> unless a test gives others). Ways of computing one thing that a product's plan cannot
+/// express (which layout a result is made in) are chosen, measured and stored the same way.
 /// </summary>
-public sealed class GemmPlanner(string storePath, Func<TimeSpan>? compilationTime = null)
+public sealed class GemmPlanner(string storePath, Func<TimeSpan>? compilationTime = null, Func<double>? parallelSlowdown = null)
 {
     public const string FileName = "gemm-plans.json";
     private const int Rounds = 5, MinCallsPerRound = 3;
     private const double RoundMilliseconds = 1.0, OutOfTheRunning = 2.0, CompilingShare = 0.1, PatienceMilliseconds = 3000;
+    private const double ContendedSlowdown = 1.5, ContentionPatienceMilliseconds = 10_000;
     private readonly Func<TimeSpan> compiling = compilationTime ?? (() => System.Runtime.JitInfo.GetCompilationTime(currentThread: false));
+    private readonly Func<double> slowdown = parallelSlowdown ?? ParallelProbe.Slowdown;
+    private long contendedTicks;   // Stopwatch ticks of rounds measured again because another load held a core
 
     // Keyed by the candidate list itself: the seam passes one cached list per element type, so a lookup allocates nothing.
     private readonly ConcurrentDictionary<(ProductShape, IReadOnlyList<GemmPlan>), Lazy<GemmChoice>> choices = new();
@@ -135,20 +139,27 @@ public sealed class GemmPlanner(string storePath, Func<TimeSpan>? compilationTim
     // kept: rounds interleave so that a burst of load on a shared machine does not fall on one candidate, and the
     // median leaves out the one call that wakes a backend's threads after another backend ran. A candidate more than
     // twice as slow as the fastest after a round is timed no more: only a burst on every round of the fastest could
-    // make it the choice, and timing the slow kernels was most of a first run's planning. A round during which the JIT
-    // compiled for a tenth of its time or more is run again (for up to three seconds a shape): a process's first
-    // products are planned while the tiered JIT recompiles its hot methods on a thread of its own, which on two cores
-    // takes one from the products for a second or two, and from split plans more than from single-threaded ones.
+    // make it the choice, and timing the slow kernels was most of a first run's planning.
+    // A round is run again (for up to three seconds a shape) when something took a core from the products meanwhile:
+    // - the JIT, compiling for a tenth of the round or more: a process's first products are planned while the tiered
+    //   JIT recompiles its hot methods on a thread of its own, which on two cores takes one from the products for a
+    //   second or two, and from split plans more than from single-threaded ones;
+    // - another load, seen by the probe before or after the round: on a shared host a neighbour can hold one of two
+    //   cores for a second at a time, every round of a shape falls in it, and the split plans, twice as slow then,
+    //   lost to single-threaded ones for good. Such waits stop after ten seconds in all: a machine busy for that long
+    //   (two trainings at once) is measured as it is.
     private Dictionary<string, double> Time(IReadOnlyList<Way> candidates)
     {
         var best = candidates.ToDictionary(w => w.Name, _ => double.PositiveInfinity);
         foreach (var way in candidates) way.Run();
         var running = candidates.ToList();
         long start = Stopwatch.GetTimestamp();
+        double slowdownBefore = slowdown();
         for (int round = 0; round < Rounds;)
         {
             var medians = new Dictionary<string, double>();
             bool compiled = false;
+            long roundsStart = Stopwatch.GetTimestamp();
             foreach (var way in running)
             {
                 var calls = new List<double>();
@@ -165,7 +176,15 @@ public sealed class GemmPlanner(string storePath, Func<TimeSpan>? compilationTim
                 calls.Sort();
                 medians[way.Name] = calls[calls.Count / 2];
             }
-            if (compiled && Stopwatch.GetElapsedTime(start).TotalMilliseconds < PatienceMilliseconds) continue;
+            double slowdownAfter = slowdown();
+            bool contended = Math.Max(slowdownBefore, slowdownAfter) >= ContendedSlowdown
+                && Stopwatch.GetElapsedTime(0, Interlocked.Read(ref contendedTicks)).TotalMilliseconds < ContentionPatienceMilliseconds;
+            slowdownBefore = slowdownAfter;
+            if ((compiled || contended) && Stopwatch.GetElapsedTime(start).TotalMilliseconds < PatienceMilliseconds)
+            {
+                if (contended) Interlocked.Add(ref contendedTicks, Stopwatch.GetTimestamp() - roundsStart);
+                continue;
+            }
             foreach (var (name, median) in medians) best[name] = Math.Min(best[name], median);
             double fastest = running.Min(w => best[w.Name]);
             running.RemoveAll(w => best[w.Name] > OutOfTheRunning * fastest);
