@@ -159,20 +159,20 @@ public sealed class GemmPlanner(string storePath, Func<TimeSpan>? compilationTim
         {
             var medians = new Dictionary<string, double>();
             bool compiled = false;
-            long roundsStart = Stopwatch.GetTimestamp();
+            long roundStart = Stopwatch.GetTimestamp();
             foreach (var way in running)
             {
                 var calls = new List<double>();
                 var compiledBefore = compiling();
-                long roundStart = Stopwatch.GetTimestamp();
+                long wayStart = Stopwatch.GetTimestamp();
                 do
                 {
                     long callStart = Stopwatch.GetTimestamp();
                     way.Run();
                     calls.Add(Stopwatch.GetElapsedTime(callStart).TotalMicroseconds);
                 }
-                while (calls.Count < MinCallsPerRound || Stopwatch.GetElapsedTime(roundStart).TotalMilliseconds < RoundMilliseconds);
-                compiled |= (compiling() - compiledBefore).TotalMilliseconds >= CompilingShare * Stopwatch.GetElapsedTime(roundStart).TotalMilliseconds;
+                while (calls.Count < MinCallsPerRound || Stopwatch.GetElapsedTime(wayStart).TotalMilliseconds < RoundMilliseconds);
+                compiled |= (compiling() - compiledBefore).TotalMilliseconds >= CompilingShare * Stopwatch.GetElapsedTime(wayStart).TotalMilliseconds;
                 calls.Sort();
                 medians[way.Name] = calls[calls.Count / 2];
             }
@@ -182,7 +182,7 @@ public sealed class GemmPlanner(string storePath, Func<TimeSpan>? compilationTim
             slowdownBefore = slowdownAfter;
             if ((compiled || contended) && Stopwatch.GetElapsedTime(start).TotalMilliseconds < PatienceMilliseconds)
             {
-                if (contended) Interlocked.Add(ref contendedTicks, Stopwatch.GetTimestamp() - roundsStart);
+                if (contended) Interlocked.Add(ref contendedTicks, Stopwatch.GetTimestamp() - roundStart);
                 continue;
             }
             foreach (var (name, median) in medians) best[name] = Math.Min(best[name], median);
