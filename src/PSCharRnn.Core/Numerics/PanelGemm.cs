@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace PSCharRnn.Numerics;
 
@@ -85,13 +86,27 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
                     int firstRow = block * tileRows, rows = Math.Min(tileRows, m - firstRow);
                     float* target = packed + ((long)block * k + firstColumn) * tileRows;
                     float* source = a + (long)firstColumn * columnStride + (long)firstRow * rowStride;
-                    for (int p = 0; p < columns; p++, target += tileRows, source += columnStride)
-                        for (int i = 0; i < rows; i++) target[i] = source[(long)i * rowStride];
+                    if (rowStride == 1 && rows == tileRows)   // A transposed: a block's rows are adjacent in each column
+                        for (int p = 0; p < columns; p++, target += tileRows, source += columnStride)
+                            CopyColumn(source, target);
+                    else
+                        for (int p = 0; p < columns; p++, target += tileRows, source += columnStride)
+                            for (int i = 0; i < rows; i++) target[i] = source[(long)i * rowStride];
                 }
             }
         }
         ThreadTeam.ForRanges(blocks, threads, Pack);
         return packed;
+    }
+
+    // One column of a whole block of A's rows, adjacent in storage, into its packed place, in 4-float vectors: copied
+    // element by element, the packing took a large share of a transposed product (the weight gradients).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyColumn(float* source, float* target)
+    {
+        int i = 0;
+        for (; i <= TTile.TileRows - 4; i += 4) Vector128.Load(source + i).Store(target + i);
+        for (; i < TTile.TileRows; i++) target[i] = source[i];
     }
 
     // The operands of one product, so that threads can share it; the tile loops take what they use as plain arguments.
