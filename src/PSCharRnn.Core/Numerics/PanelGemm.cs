@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace PSCharRnn.Numerics;
 
@@ -137,7 +138,10 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
                         if (packed == null) packed = (float*)NativeMemory.AlignedAlloc((nuint)(Math.Max(k, 1) * tileColumns * sizeof(float)), 64);
                         if (width == tileColumns && !transposeB)
                             for (int p = 0; p < k; p++)
-                                new ReadOnlySpan<float>(b + (long)p * ldb + column, tileColumns).CopyTo(new Span<float>(packed + p * tileColumns, tileColumns));
+                                for (int j = 0; j < tileColumns; j += 8)
+                                    Vector256.Load(b + (long)p * ldb + column + j).Store(packed + p * tileColumns + j);
+                        else if (width == tileColumns && Avx.IsSupported)
+                            GatherTransposed(b + (long)column * ldb, ldb, k, packed);
                         else
                             for (int p = 0; p < k; p++)
                                 for (int j = 0; j < tileColumns; j++)
@@ -168,6 +172,39 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
                 if (packed != null) NativeMemory.AlignedFree(packed);
             }
         }
+    }
+
+    // The panel [k, TileColumns] of a transposed B from its TileColumns stored rows (row j at rows + j·ldb): 8×8 blocks
+    // read as 8 rows of 8 and transposed in registers, so that every load and store is a whole vector; element by
+    // element, each of a panel's elements was a load a row of storage away from the last.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GatherTransposed(float* rows, int ldb, int k, float* packed)
+    {
+        int tileColumns = TTile.TileColumns, p = 0;
+        for (; p <= k - 8; p += 8)
+            for (int j = 0; j < tileColumns; j += 8)
+            {
+                float* source = rows + (long)j * ldb + p;
+                var (t0, t1) = (Avx.UnpackLow(Vector256.Load(source), Vector256.Load(source + ldb)), Avx.UnpackHigh(Vector256.Load(source), Vector256.Load(source + ldb)));
+                var (t2, t3) = (Avx.UnpackLow(Vector256.Load(source + 2L * ldb), Vector256.Load(source + 3L * ldb)), Avx.UnpackHigh(Vector256.Load(source + 2L * ldb), Vector256.Load(source + 3L * ldb)));
+                var (t4, t5) = (Avx.UnpackLow(Vector256.Load(source + 4L * ldb), Vector256.Load(source + 5L * ldb)), Avx.UnpackHigh(Vector256.Load(source + 4L * ldb), Vector256.Load(source + 5L * ldb)));
+                var (t6, t7) = (Avx.UnpackLow(Vector256.Load(source + 6L * ldb), Vector256.Load(source + 7L * ldb)), Avx.UnpackHigh(Vector256.Load(source + 6L * ldb), Vector256.Load(source + 7L * ldb)));
+                // s0-s3: element q of rows 0-3 in the low half, element q + 4 in the high (q = 0..3); s4-s7 the same of rows
+                // 4-7; an output row q is then one half of s_q beside the same half of s_(q+4).
+                var (s0, s1, s2, s3) = (Avx.Shuffle(t0, t2, 0x44), Avx.Shuffle(t0, t2, 0xEE), Avx.Shuffle(t1, t3, 0x44), Avx.Shuffle(t1, t3, 0xEE));
+                var (s4, s5, s6, s7) = (Avx.Shuffle(t4, t6, 0x44), Avx.Shuffle(t4, t6, 0xEE), Avx.Shuffle(t5, t7, 0x44), Avx.Shuffle(t5, t7, 0xEE));
+                float* target = packed + (long)p * tileColumns + j;
+                Avx.Permute2x128(s0, s4, 0x20).Store(target);
+                Avx.Permute2x128(s1, s5, 0x20).Store(target + tileColumns);
+                Avx.Permute2x128(s2, s6, 0x20).Store(target + 2 * tileColumns);
+                Avx.Permute2x128(s3, s7, 0x20).Store(target + 3 * tileColumns);
+                Avx.Permute2x128(s0, s4, 0x31).Store(target + 4 * tileColumns);
+                Avx.Permute2x128(s1, s5, 0x31).Store(target + 5 * tileColumns);
+                Avx.Permute2x128(s2, s6, 0x31).Store(target + 6 * tileColumns);
+                Avx.Permute2x128(s3, s7, 0x31).Store(target + 7 * tileColumns);
+            }
+        for (; p < k; p++)
+            for (int j = 0; j < tileColumns; j++) packed[p * tileColumns + j] = rows[(long)j * ldb + p];
     }
 
     // The tile code compiled for a block of `rows` rows (a whole tile, or the rows left after the whole tiles).
