@@ -140,7 +140,7 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
                             for (int p = 0; p < k; p++)
                                 for (int j = 0; j < tileColumns; j += 8)
                                     Vector256.Load(b + (long)p * ldb + column + j).Store(packed + p * tileColumns + j);
-                        else if (width == tileColumns && Avx.IsSupported)
+                        else if (width == tileColumns)   // transposed; the tiles all run on AVX processors
                             GatherTransposed(b + (long)column * ldb, ldb, k, packed);
                         else
                             for (int p = 0; p < k; p++)
