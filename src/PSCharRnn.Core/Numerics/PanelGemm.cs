@@ -100,8 +100,8 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
         return packed;
     }
 
-    // One column of a whole block of A's rows, adjacent in storage, into its packed place, in 4-float vectors: copied
-    // element by element, the packing took a large share of a transposed product (the weight gradients).
+    // One column of a whole block of A's rows, adjacent in storage, into its packed place, in 4-float vectors: element
+    // by element, the packing takes a large share of a transposed product (the weight gradients).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CopyColumn(float* source, float* target)
     {
@@ -175,8 +175,8 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
     }
 
     // The panel [k, TileColumns] of a transposed B from its TileColumns stored rows (row j at rows + j·ldb): 8×8 blocks
-    // read as 8 rows of 8 and transposed in registers, so that every load and store is a whole vector; element by
-    // element, each of a panel's elements was a load a row of storage away from the last.
+    // read as 8 rows of 8 and transposed in registers, so that every load and store is a whole vector (one element at
+    // a time, each load is a row of storage away from the last).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GatherTransposed(float* rows, int ldb, int k, float* packed)
     {
@@ -185,10 +185,10 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
             for (int j = 0; j < tileColumns; j += 8)
             {
                 float* source = rows + (long)j * ldb + p;
-                var (t0, t1) = (Avx.UnpackLow(Vector256.Load(source), Vector256.Load(source + ldb)), Avx.UnpackHigh(Vector256.Load(source), Vector256.Load(source + ldb)));
-                var (t2, t3) = (Avx.UnpackLow(Vector256.Load(source + 2L * ldb), Vector256.Load(source + 3L * ldb)), Avx.UnpackHigh(Vector256.Load(source + 2L * ldb), Vector256.Load(source + 3L * ldb)));
-                var (t4, t5) = (Avx.UnpackLow(Vector256.Load(source + 4L * ldb), Vector256.Load(source + 5L * ldb)), Avx.UnpackHigh(Vector256.Load(source + 4L * ldb), Vector256.Load(source + 5L * ldb)));
-                var (t6, t7) = (Avx.UnpackLow(Vector256.Load(source + 6L * ldb), Vector256.Load(source + 7L * ldb)), Avx.UnpackHigh(Vector256.Load(source + 6L * ldb), Vector256.Load(source + 7L * ldb)));
+                var (v0, v1, v2, v3) = (Vector256.Load(source), Vector256.Load(source + ldb), Vector256.Load(source + 2L * ldb), Vector256.Load(source + 3L * ldb));
+                var (v4, v5, v6, v7) = (Vector256.Load(source + 4L * ldb), Vector256.Load(source + 5L * ldb), Vector256.Load(source + 6L * ldb), Vector256.Load(source + 7L * ldb));
+                var (t0, t1, t2, t3) = (Avx.UnpackLow(v0, v1), Avx.UnpackHigh(v0, v1), Avx.UnpackLow(v2, v3), Avx.UnpackHigh(v2, v3));
+                var (t4, t5, t6, t7) = (Avx.UnpackLow(v4, v5), Avx.UnpackHigh(v4, v5), Avx.UnpackLow(v6, v7), Avx.UnpackHigh(v6, v7));
                 // s0-s3: element q of rows 0-3 in the low half, element q + 4 in the high (q = 0..3); s4-s7 the same of rows
                 // 4-7; an output row q is then one half of s_q beside the same half of s_(q+4).
                 var (s0, s1, s2, s3) = (Avx.Shuffle(t0, t2, 0x44), Avx.Shuffle(t0, t2, 0xEE), Avx.Shuffle(t1, t3, 0x44), Avx.Shuffle(t1, t3, 0xEE));
