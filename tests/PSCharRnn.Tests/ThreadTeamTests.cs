@@ -85,4 +85,62 @@ public class ThreadTeamTests
         Assert.IsType<InvalidOperationException>(thrown);
         Assert.Equal("part 2", thrown.Message);
     }
+
+    [Theory]
+    [InlineData(2, 2000)]
+    [InlineData(1, 10)]
+    public void TogetherRunsEveryThreadOfTheTeamAtOnceAndNoneLeavesTheBarrierBeforeAllHaveReachedIt(int parts, int steps)
+    {
+        if (!ThreadTeam.OnOpenMp) return;                                  // the loops that meet at a barrier run on OpenMP teams only
+        int arrived = 0, early = 0, teamSize = 0;
+        var seen = new ConcurrentDictionary<int, int>();
+        ThreadTeam.Together(parts, (part, size, barrier) =>
+        {
+            seen[part] = Environment.CurrentManagedThreadId;
+            teamSize = size;
+            for (int step = 0; step < steps; step++)
+            {
+                Interlocked.Increment(ref arrived);
+                barrier.Wait();
+                if (Volatile.Read(ref arrived) < size * (step + 1)) Interlocked.Increment(ref early);
+                barrier.Wait();                                            // no thread counts the next step before all have checked this one
+            }
+        });
+        Assert.Equal(parts, teamSize);
+        Assert.Equal(Enumerable.Range(0, parts), seen.Keys.Order());
+        Assert.Equal(parts, seen.Values.Distinct().Count());
+        Assert.Equal(parts * steps, arrived);
+        Assert.Equal(0, early);
+    }
+
+    [Fact]
+    public async Task AThreadsExceptionInATogetherLoopReleasesTheOthersAndReachesTheCaller()
+    {
+        if (!ThreadTeam.OnOpenMp) return;
+        var run = Task.Run(() => Assert.Throws<InvalidOperationException>(() => ThreadTeam.Together(2, (part, parts, barrier) =>
+        {
+            for (int step = 0; step < 100; step++)
+            {
+                if (part == parts - 1 && step == 3) throw new InvalidOperationException("step 3");
+                barrier.Wait();
+            }
+        })));
+        var thrown = await run.WaitAsync(TimeSpan.FromMinutes(1));             // a TimeoutException: the others were never released
+        Assert.Equal("step 3", thrown.Message);
+    }
+
+    [Fact]
+    public void ATogetherLoopNestedInAPartRunsOnTheTeamOpenMpGivesIt()
+    {
+        if (!ThreadTeam.OnOpenMp) return;
+        var runs = new ConcurrentBag<(int Outer, int Part, int Parts)>();
+        ThreadTeam.For(2, outer => ThreadTeam.Together(2, (part, parts, barrier) =>
+        {
+            barrier.Wait();
+            runs.Add((outer, part, parts));
+        }));
+        foreach (var outer in runs.GroupBy(r => r.Outer))
+            Assert.Equal(Enumerable.Range(0, outer.First().Parts), outer.Select(r => r.Part).Order());
+        Assert.Equal(new[] { 0, 1 }, runs.Select(r => r.Outer).Distinct().Order());
+    }
 }

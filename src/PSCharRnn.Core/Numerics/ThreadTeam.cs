@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using PSCharRnn.Native;
@@ -70,6 +71,57 @@ public static unsafe class ThreadTeam
         if (work.Error is { } error) ExceptionDispatchInfo.Throw(error);
     }
 
+    /// <summary>
+    /// Runs body(part, parts, barrier) on every thread of one OpenMP team at once, for a loop whose steps each thread
+    /// shares and that meet at the barrier it is given between steps: one parallel region for the whole loop. parts is
+    /// the team's real size, which OpenMP may make smaller than asked (nested in another region, OMP_THREAD_LIMIT); the
+    /// first exception is rethrown, after it has released the others from the barrier.
+    /// </summary>
+    public static void Together(int parts, Action<int, int, TeamBarrier> body)
+    {
+        var (parallel, _, _) = OpenMp.Value ?? throw new PlatformNotSupportedException("libtorch's OpenMP runtime (libgomp) is not loaded here.");
+        var work = new TogetherWork(body);
+        var handle = GCHandle.Alloc(work);
+        try
+        {
+            ((delegate* unmanaged<delegate* unmanaged<nint, void>, nint, uint, uint, void>)parallel)(&RunTogether, GCHandle.ToIntPtr(handle), (uint)Math.Max(parts, 1), 0);
+        }
+        finally
+        {
+            handle.Free();
+        }
+        if ((work.Failure ?? work.Released) is { } error) ExceptionDispatchInfo.Throw(error);
+    }
+
+    private sealed class TogetherWork(Action<int, int, TeamBarrier> body)
+    {
+        public Action<int, int, TeamBarrier> Body { get; } = body;
+        public TeamBarrier? Barrier;
+        public Exception? Failure, Released;
+    }
+
+    [UnmanagedCallersOnly]
+    private static void RunTogether(nint state)
+    {
+        var work = (TogetherWork)GCHandle.FromIntPtr(state).Target!;
+        var (_, threadNumber, teamSize) = OpenMp.Value!.Value;
+        int part = ((delegate* unmanaged<int>)threadNumber)(), parts = ((delegate* unmanaged<int>)teamSize)();
+        Interlocked.CompareExchange(ref work.Barrier, new TeamBarrier(parts), null);
+        try
+        {
+            work.Body(part, parts, work.Barrier);
+        }
+        catch (TeamBarrier.BrokenException released)
+        {
+            work.Released = released;
+        }
+        catch (Exception error)
+        {
+            Interlocked.CompareExchange(ref work.Failure, error, null);
+            work.Barrier.Break();
+        }
+    }
+
     private sealed class Work(Action<int> part, int parts)
     {
         public Action<int> Part { get; } = part;
@@ -94,4 +146,57 @@ public static unsafe class ThreadTeam
             Interlocked.CompareExchange(ref work.Error, error, null);
         }
     }
+}
+
+/// <summary>
+/// Where the threads of a <see cref="ThreadTeam.Together"/> loop wait for each other between steps: spinning for a
+/// short while (a step is microseconds long), then asleep until the last one arrives, so that a thread whose partner
+/// lost its core to another process does not spin on a core that process or the partner needs (as OpenMP's own
+/// threads do after GOMP_SPINCOUNT). Each wait's release makes every write before it visible to every thread after it.
+/// </summary>
+public sealed class TeamBarrier(int parties)
+{
+    private static readonly long SpinTicks = Stopwatch.Frequency / 10_000;   // 100 µs
+    private readonly object gate = new();
+    private int arrived, sleepers;
+    private volatile int generation;
+    private volatile bool broken;
+
+    /// <summary>Returns when all parties have called it; throws <see cref="BrokenException"/> if another party failed.</summary>
+    public void Wait()
+    {
+        if (parties <= 1) return;
+        int current = generation;
+        if (Interlocked.Increment(ref arrived) == parties)
+        {
+            arrived = 0;                                                       // before the release, which publishes it
+            Interlocked.Increment(ref generation);                             // a full fence: the read of sleepers cannot pass it
+            if (Volatile.Read(ref sleepers) > 0)
+                lock (gate) Monitor.PulseAll(gate);
+            return;
+        }
+        long start = Stopwatch.GetTimestamp();
+        while (generation == current)
+        {
+            if (broken) throw new BrokenException();
+            if (Stopwatch.GetTimestamp() - start < SpinTicks) Thread.SpinWait(1);
+            else
+                lock (gate)
+                {
+                    Interlocked.Increment(ref sleepers);                       // a full fence: the read of generation cannot pass it
+                    while (generation == current && !broken) Monitor.Wait(gate);
+                    Interlocked.Decrement(ref sleepers);
+                }
+        }
+    }
+
+    /// <summary>Releases every waiting party, and every later one, with a <see cref="BrokenException"/>.</summary>
+    internal void Break()
+    {
+        broken = true;
+        lock (gate) Monitor.PulseAll(gate);
+    }
+
+    /// <summary>Another thread of the team failed, so this one stopped waiting for it.</summary>
+    public sealed class BrokenException() : OperationCanceledException("Another thread of the team failed.");
 }
