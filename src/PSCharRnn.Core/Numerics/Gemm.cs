@@ -162,7 +162,31 @@ public static unsafe class Gemm
             Multiply(plan, transposeA, transposeB, m, n, k, alpha, a.Data, a.Stride, b.Data, b.Stride, beta, c, ldc);
     }
 
-    private static GemmPlan PlanFor<T>(bool transposeA, bool transposeB, int m, int n, int k, Precision precision) where T : unmanaged, INumber<T> =>
+    /// <summary>
+    /// Whether a plan's product can be computed by a team's threads in column shares, each thread its own
+    /// (<see cref="MultiplyShare"/>): the module's own kernels, split.
+    /// </summary>
+    internal static bool SharesColumns(GemmPlan plan) => plan.Split && OwnKernel(plan.Backend);
+
+    /// <summary>
+    /// Part <paramref name="part"/> of <paramref name="parts"/> of C = alpha·A·B + beta·C (neither transposed) on a plan
+    /// that <see cref="SharesColumns"/>: the columns <see cref="ColumnShare"/> names, each element the same sum as the
+    /// whole product on that plan gives it.
+    /// </summary>
+    internal static void MultiplyShare(GemmPlan plan, int part, int parts, int m, int n, int k,
+        float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        if (!SharesColumns(plan)) throw new ArgumentException($"The {plan} plan does not compute a product in column shares.", nameof(plan));
+        delegate*<int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void> share =
+            plan.Backend == GemmBackend.Avx512 ? &PanelGemm<Avx512Tile>.MultiplyShare : &PanelGemm<Avx2Tile>.MultiplyShare;
+        share(part, parts, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    /// <summary>The columns [Start, End) of an n-column product that part <paramref name="part"/> of a team computes.</summary>
+    internal static (int Start, int End) ColumnShare(GemmPlan plan, int n, int part, int parts) =>
+        plan.Backend == GemmBackend.Avx512 ? PanelGemm<Avx512Tile>.ColumnShare(n, part, parts) : PanelGemm<Avx2Tile>.ColumnShare(n, part, parts);
+
+    internal static GemmPlan PlanFor<T>(bool transposeA, bool transposeB, int m, int n, int k, Precision precision) where T : unmanaged, INumber<T> =>
         GemmPlanner.Default.Choose<T>(ProductShape.Of<T>(transposeA, transposeB, m, n, k), Candidates<T>(precision)).Plan;
 
     /// <summary>The same product on a named plan (the tests sweep every one the machine can run).</summary>

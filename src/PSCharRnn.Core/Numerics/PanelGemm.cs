@@ -44,7 +44,7 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
         float* b, bool transposeB, int ldb, float beta, float* c, int ldc)
     {
         if (!TTile.IsSupported) throw new PlatformNotSupportedException($"This processor cannot run {typeof(TTile).Name}.");
-        int panels = (n + TTile.TileColumns - 1) / TTile.TileColumns;
+        int panels = Panels(n);
         int threads = Gemm.Threads(split, panels);
         float* packedA = null;
         try
@@ -64,6 +64,27 @@ internal static unsafe class PanelGemm<TTile> where TTile : ITile
             if (packedA != null) NativeMemory.AlignedFree(packedA);
         }
     }
+
+    /// <summary>
+    /// Part <paramref name="part"/> of <paramref name="parts"/> of C = alpha·A·B + beta·C, A and B as stored: the column
+    /// panels a split <see cref="Multiply"/> over that many threads gives that part (<see cref="ColumnShare"/>), so
+    /// each element is the same sum as there.
+    /// </summary>
+    public static void MultiplyShare(int part, int parts, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        if (!TTile.IsSupported) throw new PlatformNotSupportedException($"This processor cannot run {typeof(TTile).Name}.");
+        var (first, last) = ThreadTeam.Share(Panels(n), parts, part);
+        new Product(m, n, k, alpha, a, lda, 1, (long)TTile.TileRows * lda, b, false, ldb, beta, c, ldc).Panels(first, last);
+    }
+
+    /// <summary>The columns [Start, End) of C that <see cref="MultiplyShare"/> computes for a part.</summary>
+    public static (int Start, int End) ColumnShare(int n, int part, int parts)
+    {
+        var (first, last) = ThreadTeam.Share(Panels(n), parts, part);
+        return (Math.Min(n, first * TTile.TileColumns), Math.Min(n, last * TTile.TileColumns));
+    }
+
+    private static int Panels(int n) => (n + TTile.TileColumns - 1) / TTile.TileColumns;
 
     // A's rows in blocks of TileRows, block i [k, TileRows] at i·k·TileRows (the last block's missing rows left unset:
     // no tile reads them). A few dozen of A's columns at a time, every block along them: those columns' cache lines stay
