@@ -38,29 +38,37 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
         return new() { states };
     }
 
+    // A row's gates read all three of its products' column blocks, which other threads' shares may have written; the
+    // next step's product reads every column of H_t.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Forward<T>(Tensor projected, Tensor wH, Tensor initial, Tensor products, Tensor updateReset, Tensor candidates, Tensor states)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = StepShape.Of(states);
         int h = shape.Width;
-        T* x = TensorMemory.Of<T>(projected), p = TensorMemory.Of<T>(products), zr = TensorMemory.Of<T>(updateReset);
-        T* c = TensorMemory.Of<T>(candidates), s = TensorMemory.Of<T>(states), w = TensorMemory.Of<T>(wH), previous = TensorMemory.Of<T>(initial);
-        for (int t = 0; t < shape.Steps; t++)
+        T* x0 = TensorMemory.Of<T>(projected), p0 = TensorMemory.Of<T>(products), zr0 = TensorMemory.Of<T>(updateReset);
+        T* c0 = TensorMemory.Of<T>(candidates), s0 = TensorMemory.Of<T>(states), w = TensorMemory.Of<T>(wH), initialState = TensorMemory.Of<T>(initial);
+        StepTeam.Run<T>(shape.Batch, 3 * h, h, shape.Batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (team) =>
         {
-            Gemm.Multiply(false, false, shape.Batch, 3 * h, h, T.One, previous, h, w, 3 * h, T.Zero, p, 3 * h);
-            Recurrences.ForRows(shape.Batch, (first, end) =>
+            T* x = x0, p = p0, zr = zr0, c = c0, s = s0, previous = initialState;
+            for (int t = 0; t < shape.Steps; t++)
             {
-                for (int b = first; b < end; b++)
-                    CellRow(h, x + 3L * b * h, p + 3L * b * h, zr + 2L * b * h, c + b * h, previous + b * h, s + b * h);
-            });
-            previous = s;
-            x += 3 * shape.Size;
-            p += 3 * shape.Size;
-            zr += 2 * shape.Size;
-            c += shape.Size;
-            s += shape.Size;
-        }
+                team.Multiply(shape.Batch, 3 * h, h, previous, h, w, 3 * h, T.Zero, p, 3 * h);
+                team.Meet();
+                team.ForRows(shape.Batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
+                {
+                    for (int b = first; b < end; b++)
+                        CellRow(h, x + 3L * b * h, p + 3L * b * h, zr + 2L * b * h, c + b * h, previous + b * h, s + b * h);
+                });
+                team.Meet();
+                previous = s;
+                x += 3 * shape.Size;
+                p += 3 * shape.Size;
+                zr += 2 * shape.Size;
+                c += shape.Size;
+                s += shape.Size;
+            }
+        });
     }
 
     // One row of a step from its projection X·W_x + b and product H_{t-1}·W_h (3H each): Z | R, H̃ and
@@ -106,7 +114,8 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
     // From the last step back, with dH = dL/dH_t (output) + carried, each row in one pass:
     // d(pre Z) = dH ⊙ (H_{t-1} − H̃) ⊙ Z(1 − Z), d(pre H̃) = dH ⊙ (1 − Z)(1 − H̃²), d(H·W_hh) = d(pre H̃) ⊙ R,
     // d(pre R) = d(H·W_hh) ⊙ (H·W_hh) ⊙ (1 − R); the products' gradients are d(pre Z | pre R | H·W_hh), and
-    // carried = dProducts·W_hᵀ + dH ⊙ Z.
+    // carried = dProducts·W_hᵀ + dH ⊙ Z, each thread on the columns of carried its share of the product wrote. The
+    // product reads every row's gradients; the next rows read every column of carried.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Backward<T>(Tensor gradStates, GruStep step, Tensor wHTransposed,
         Tensor gradProjected, Tensor gradProducts, Tensor carried) where T : unmanaged, IFloatingPointIeee754<T>
@@ -119,32 +128,39 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
         T* projections = TensorMemory.Of<T>(gradProjected), products = TensorMemory.Of<T>(gradProducts);
         using var gradScratch = empty_like(carried);                        // dH = dL/dH_t (output) + carried
         T* gradRows = TensorMemory.Of<T>(gradScratch);
-        var grad = new Span<T>(gradRows, shape.Size);
-        for (int t = shape.Steps - 1; t >= 0; t--)
+        StepTeam.Run<T>(shape.Batch, h, 3 * h, shape.Batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (team) =>
         {
-            var output = new ReadOnlySpan<T>(outputs + (long)t * shape.Size, shape.Size);
-            if (t == shape.Steps - 1) output.CopyTo(grad);
-            else Elementwise.Add(output, new ReadOnlySpan<T>(c, shape.Size), grad);
-            T* previous = t == 0 ? initial : states + (long)(t - 1) * shape.Size;
-            long at = (long)t * shape.Size;
-            Recurrences.ForRows(shape.Batch, (first, end) =>
+            for (int t = shape.Steps - 1; t >= 0; t--)
             {
-                for (int b = first; b < end; b++)
+                T* output = outputs + (long)t * shape.Size;
+                T* previous = t == 0 ? initial : states + (long)(t - 1) * shape.Size;
+                long at = (long)t * shape.Size;
+                bool last = t == shape.Steps - 1;
+                team.ForRows(shape.Batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
                 {
-                    long row = at + b * h;
-                    RowGradients(h, gradRows + b * h, zrs + 2 * row, candidates + row, stepProducts + 3 * row + 2 * h, previous + b * h, projections + 3 * row, products + 3 * row);
-                }
-            });
-            Gemm.Multiply(false, false, shape.Batch, h, 3 * h, T.One, products + 3 * at, 3 * h, wT, h, T.Zero, c, h);
-            Recurrences.ForRows(shape.Batch, (first, end) =>
-            {
-                for (int b = first; b < end; b++)
+                    for (int b = first; b < end; b++)
+                    {
+                        var grad = new Span<T>(gradRows + b * h, h);
+                        if (last) new ReadOnlySpan<T>(output + b * h, h).CopyTo(grad);
+                        else Elementwise.Add(new ReadOnlySpan<T>(output + b * h, h), new ReadOnlySpan<T>(c + b * h, h), grad);
+                        long row = at + b * h;
+                        RowGradients(h, gradRows + b * h, zrs + 2 * row, candidates + row, stepProducts + 3 * row + 2 * h, previous + b * h, projections + 3 * row, products + 3 * row);
+                    }
+                });
+                team.Meet();
+                team.Multiply(shape.Batch, h, 3 * h, products + 3 * at, 3 * h, wT, h, T.Zero, c, h);
+                team.ForColumns(shape.Batch, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (firstRow, endRow, firstColumn, endColumn) =>
                 {
-                    var row = new Span<T>(c + b * h, h);
-                    Elementwise.MultiplyAdd(new ReadOnlySpan<T>(gradRows + b * h, h), new ReadOnlySpan<T>(zrs + 2 * (at + b * h), h), row, row);
-                }
-            });
-        }
+                    for (int b = firstRow; b < endRow; b++)
+                    {
+                        int length = endColumn - firstColumn;
+                        var row = new Span<T>(c + b * h + firstColumn, length);
+                        Elementwise.MultiplyAdd(new ReadOnlySpan<T>(gradRows + b * h + firstColumn, length), new ReadOnlySpan<T>(zrs + 2 * (at + b * h) + firstColumn, length), row, row);
+                    }
+                });
+                team.Meet();
+            }
+        });
     }
 
     // One row's pre-activation gradients (projection, 3H) and the step product's (product, 3H), from dH, the gates

@@ -41,29 +41,37 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
         return new() { states, cells[steps - 1].clone() };
     }
 
+    // A row's cell reads all four of its gates' column blocks, which other threads' shares of the product may have
+    // written; the next step's product reads every column of H_t.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Forward<T>(Tensor gates, Tensor wH, Tensor initialHidden, Tensor initialCell, Tensor cells, Tensor tanhCells, Tensor states)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = StepShape.Of(states);
         int h = shape.Width;
-        T* g = TensorMemory.Of<T>(gates), c = TensorMemory.Of<T>(cells), tc = TensorMemory.Of<T>(tanhCells), s = TensorMemory.Of<T>(states);
-        T* w = TensorMemory.Of<T>(wH), previous = TensorMemory.Of<T>(initialHidden), previousCell = TensorMemory.Of<T>(initialCell);
-        for (int t = 0; t < shape.Steps; t++)
+        T* g0 = TensorMemory.Of<T>(gates), c0 = TensorMemory.Of<T>(cells), tc0 = TensorMemory.Of<T>(tanhCells), s0 = TensorMemory.Of<T>(states);
+        T* w = TensorMemory.Of<T>(wH), hidden0 = TensorMemory.Of<T>(initialHidden), cell0 = TensorMemory.Of<T>(initialCell);
+        StepTeam.Run<T>(shape.Batch, 4 * h, h, shape.Batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (team) =>
         {
-            Gemm.Multiply(false, false, shape.Batch, 4 * h, h, T.One, previous, h, w, 4 * h, T.One, g, 4 * h);
-            Recurrences.ForRows(shape.Batch, (first, end) =>
+            T* g = g0, c = c0, tc = tc0, s = s0, previous = hidden0, previousCell = cell0;
+            for (int t = 0; t < shape.Steps; t++)
             {
-                for (int b = first; b < end; b++)
-                    CellRow(h, g + 4L * b * h, previousCell + b * h, c + b * h, tc + b * h, s + b * h);
-            });
-            previous = s;
-            previousCell = c;
-            g += 4 * shape.Size;
-            c += shape.Size;
-            tc += shape.Size;
-            s += shape.Size;
-        }
+                team.Multiply(shape.Batch, 4 * h, h, previous, h, w, 4 * h, T.One, g, 4 * h);
+                team.Meet();
+                team.ForRows(shape.Batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
+                {
+                    for (int b = first; b < end; b++)
+                        CellRow(h, g + 4L * b * h, previousCell + b * h, c + b * h, tc + b * h, s + b * h);
+                });
+                team.Meet();
+                previous = s;
+                previousCell = c;
+                g += 4 * shape.Size;
+                c += shape.Size;
+                tc += shape.Size;
+                s += shape.Size;
+            }
+        });
     }
 
     // One row of a step: the gates' activations in place, C = F ⊙ C_{t-1} + I ⊙ C̃, tanh(C) and H = O ⊙ tanh(C).
@@ -122,24 +130,30 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
         T* tanhCells = TensorMemory.Of<T>(step.TanhCells), initialCell = TensorMemory.Of<T>(step.InitialCell);
         T* gg = TensorMemory.Of<T>(gradGates), wT = TensorMemory.Of<T>(wHTransposed);
         T* dh = TensorMemory.Of<T>(gradHidden), dc = TensorMemory.Of<T>(gradCell);
-        var hiddenGrad = new Span<T>(dh, shape.Size);
-        for (int t = shape.Steps - 1; t >= 0; t--)
+        StepTeam.Run<T>(shape.Batch, h, 4 * h, shape.Batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (team) =>
         {
-            long at = (long)t * shape.Size;
-            var output = new ReadOnlySpan<T>(outputs + at, shape.Size);
-            if (t == shape.Steps - 1) output.CopyTo(hiddenGrad);
-            else Elementwise.Add(output, hiddenGrad, hiddenGrad);
-            T* previousCells = t == 0 ? initialCell : cells + at - shape.Size;
-            Recurrences.ForRows(shape.Batch, (first, end) =>
+            for (int t = shape.Steps - 1; t >= 0; t--)
             {
-                for (int b = first; b < end; b++)
+                long at = (long)t * shape.Size;
+                T* previousCells = t == 0 ? initialCell : cells + at - shape.Size;
+                bool last = t == shape.Steps - 1;
+                team.ForRows(shape.Batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
                 {
-                    long row = at + (long)b * h;
-                    RowGradients(h, dh + b * h, dc + b * h, gates + 4 * row, previousCells + b * h, tanhCells + row, gg + 4 * row);
-                }
-            });
-            Gemm.Multiply(false, false, shape.Batch, h, 4 * h, T.One, gg + 4 * at, 4 * h, wT, h, T.Zero, dh, h);
-        }
+                    for (int b = first; b < end; b++)
+                    {
+                        var hiddenGrad = new Span<T>(dh + b * h, h);
+                        var output = new ReadOnlySpan<T>(outputs + at + b * h, h);
+                        if (last) output.CopyTo(hiddenGrad);
+                        else Elementwise.Add(output, hiddenGrad, hiddenGrad);
+                        long row = at + (long)b * h;
+                        RowGradients(h, dh + b * h, dc + b * h, gates + 4 * row, previousCells + b * h, tanhCells + row, gg + 4 * row);
+                    }
+                });
+                team.Meet();   // the product reads every row's gate gradients, and overwrites the dH they read
+                team.Multiply(shape.Batch, h, 4 * h, gg + 4 * at, 4 * h, wT, h, T.Zero, dh, h);
+                team.Meet();   // the next rows read every column of dH
+            }
+        });
     }
 
     // One row's pre-activation gradients (4H) from dH, the gates I | F | O | C̃ (4H), C_{t-1} and tanh(C_t); dC (H) goes

@@ -9,12 +9,6 @@ namespace PSCharRnn.Model;
 internal static class Recurrences
 {
     /// <summary>
-    /// Runs a step's element-wise work for rows [first, end) of its batch, the rows shared among libtorch's threads
-    /// as the step's products are: each element's arithmetic is the same on any thread, so the results are too.
-    /// </summary>
-    public static void ForRows(int batch, Action<int, int> rows) => ThreadTeam.ForRanges(batch, Gemm.Threads(split: true, batch), rows);
-
-    /// <summary>
     /// dL/dW_h = Σ_t H_{t-1}ᵀ·dL/d(H_{t-1}·W_h), from the states [T, B, H] and the products' gradients [T, B, G]:
     /// two products over the states' memory as it lies (the initial state, then the rest), without copying them.
     /// </summary>

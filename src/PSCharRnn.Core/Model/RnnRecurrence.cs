@@ -32,22 +32,32 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
         return new() { states };
     }
 
-    // In place: each step's slice holds XW_t on entry and H_t on return.
+    // In place: each step's slice holds XW_t on entry and H_t on return. A thread's tanh takes the columns its share
+    // of the product wrote; the next step's product reads every column of H_t.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Forward<T>(Tensor states, Tensor wHh, Tensor initial) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = StepShape.Of(states);
-        T* s = TensorMemory.Of<T>(states), w = TensorMemory.Of<T>(wHh), previous = TensorMemory.Of<T>(initial);
-        for (int t = 0; t < shape.Steps; t++, s += shape.Size)
+        int h = shape.Width;
+        T* first = TensorMemory.Of<T>(states), w = TensorMemory.Of<T>(wHh), initialState = TensorMemory.Of<T>(initial);
+        StepTeam.Run<T>(shape.Batch, h, h, shape.Batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (team) =>
         {
-            Gemm.Multiply(false, false, shape.Batch, shape.Width, shape.Width, T.One, previous, shape.Width, w, shape.Width, T.One, s, shape.Width);
-            Recurrences.ForRows(shape.Batch, (first, end) =>
+            T* previous = initialState;
+            for (T* s = first; s < first + (long)shape.Steps * shape.Size; s += shape.Size)
             {
-                var rows = new Span<T>(s + (long)first * shape.Width, (end - first) * shape.Width);
-                Elementwise.Tanh<T>(rows, rows);
-            });
-            previous = s;
-        }
+                team.Multiply(shape.Batch, h, h, previous, h, w, h, T.One, s, h);
+                team.ForColumns(shape.Batch, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (firstRow, endRow, firstColumn, endColumn) =>
+                {
+                    for (int b = firstRow; b < endRow; b++)
+                    {
+                        var row = new Span<T>(s + (long)b * h + firstColumn, endColumn - firstColumn);
+                        Elementwise.Tanh<T>(row, row);
+                    }
+                });
+                team.Meet();
+                previous = s;
+            }
+        });
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -65,24 +75,33 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
         return new() { gradProjected, gradWHh, gradInitial! };
     }
 
-    // From the last step back: dL/dZ_t = (dL/dH_t + dL/dZ_{t+1}·W_hhᵀ) ⊙ (1 − H_t²).
+    // From the last step back: dL/dZ_t = (dL/dH_t + dL/dZ_{t+1}·W_hhᵀ) ⊙ (1 − H_t²), each thread on the columns its
+    // share of the product wrote; the product of the step before reads every column of dL/dZ_t.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Backward<T>(Tensor grad, Tensor states, Tensor wHhTransposed) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = StepShape.Of(grad);
-        T* g = TensorMemory.Of<T>(grad) + (shape.Steps - 1) * shape.Size, s = TensorMemory.Of<T>(states) + (shape.Steps - 1) * shape.Size;
+        int h = shape.Width;
+        T* lastGrad = TensorMemory.Of<T>(grad) + (shape.Steps - 1) * shape.Size, lastState = TensorMemory.Of<T>(states) + (shape.Steps - 1) * shape.Size;
         T* wT = TensorMemory.Of<T>(wHhTransposed);
-        for (int t = shape.Steps - 1; t >= 0; t--, g -= shape.Size, s -= shape.Size)
+        StepTeam.Run<T>(shape.Batch, h, h, shape.Batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (team) =>
         {
-            if (t < shape.Steps - 1)
-                Gemm.Multiply(false, false, shape.Batch, shape.Width, shape.Width, T.One, g + shape.Size, shape.Width, wT, shape.Width, T.One, g, shape.Width);
-            Recurrences.ForRows(shape.Batch, (first, end) =>
+            T* g = lastGrad, s = lastState;
+            for (int t = shape.Steps - 1; t >= 0; t--, g -= shape.Size, s -= shape.Size)
             {
-                long start = (long)first * shape.Width;
-                int length = (end - first) * shape.Width;
-                var rows = new Span<T>(g + start, length);
-                Elementwise.TanhGradient(rows, new ReadOnlySpan<T>(s + start, length), rows);
-            });
-        }
+                if (t < shape.Steps - 1) team.Multiply(shape.Batch, h, h, g + shape.Size, h, wT, h, T.One, g, h);
+                team.ForColumns(shape.Batch, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (firstRow, endRow, firstColumn, endColumn) =>
+                {
+                    for (int b = firstRow; b < endRow; b++)
+                    {
+                        long start = (long)b * h + firstColumn;
+                        int length = endColumn - firstColumn;
+                        var row = new Span<T>(g + start, length);
+                        Elementwise.TanhGradient(row, new ReadOnlySpan<T>(s + start, length), row);
+                    }
+                });
+                team.Meet();
+            }
+        });
     }
 }
