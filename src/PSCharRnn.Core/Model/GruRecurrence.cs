@@ -53,14 +53,11 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
             T* x = x0, p = p0, zr = zr0, c = c0, s = s0, previous = initialState;
             for (int t = 0; t < shape.Steps; t++)
             {
-                team.Multiply(shape.Batch, 3 * h, h, previous, h, w, 3 * h, T.Zero, p, 3 * h);
-                team.Meet();
-                team.ForRows(shape.Batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
+                team.MultiplyThenRows(shape.Batch, 3 * h, h, previous, h, w, 3 * h, T.Zero, p, 3 * h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
                 {
                     for (int b = first; b < end; b++)
                         CellRow(h, x + 3L * b * h, p + 3L * b * h, zr + 2L * b * h, c + b * h, previous + b * h, s + b * h);
                 });
-                team.Meet();
                 previous = s;
                 x += 3 * shape.Size;
                 p += 3 * shape.Size;

@@ -56,14 +56,11 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
             T* g = g0, c = c0, tc = tc0, s = s0, previous = hidden0, previousCell = cell0;
             for (int t = 0; t < shape.Steps; t++)
             {
-                team.Multiply(shape.Batch, 4 * h, h, previous, h, w, 4 * h, T.One, g, 4 * h);
-                team.Meet();
-                team.ForRows(shape.Batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
+                team.MultiplyThenRows(shape.Batch, 4 * h, h, previous, h, w, 4 * h, T.One, g, 4 * h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
                 {
                     for (int b = first; b < end; b++)
                         CellRow(h, g + 4L * b * h, previousCell + b * h, c + b * h, tc + b * h, s + b * h);
                 });
-                team.Meet();
                 previous = s;
                 previousCell = c;
                 g += 4 * shape.Size;

@@ -74,6 +74,19 @@ public sealed unsafe class StepTeam
         }
     }
 
+    /// <summary>
+    /// A step whose rows read every column of its product (a gated cell's gates): <see cref="Multiply"/>, then
+    /// <paramref name="rows"/> over the m rows (<see cref="ForRows"/>), each after the other threads' writes it reads.
+    /// </summary>
+    public void MultiplyThenRows<T>(int m, int n, int k, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc, Action<int, int> rows)
+        where T : unmanaged, INumber<T>
+    {
+        Multiply(m, n, k, a, lda, b, ldb, beta, c, ldc);
+        Meet();
+        ForRows(m, rows);
+        Meet();
+    }
+
     /// <summary>Where what comes next reads what other threads wrote: together, wait for them all; alone, nothing.</summary>
     public void Meet() => barrier?.Wait();
 }
