@@ -57,17 +57,8 @@ public static unsafe class ThreadTeam
             Parallel.For(0, parts, part);
             return;
         }
-        var (parallel, _, _) = OpenMp.Value ?? throw new PlatformNotSupportedException("libtorch's OpenMP runtime (libgomp) is not loaded here.");
         var work = new Work(part, parts);
-        var handle = GCHandle.Alloc(work);
-        try
-        {
-            ((delegate* unmanaged<delegate* unmanaged<nint, void>, nint, uint, uint, void>)parallel)(&RunPart, GCHandle.ToIntPtr(handle), (uint)parts, 0);
-        }
-        finally
-        {
-            handle.Free();
-        }
+        OnOpenMpTeam(&RunPart, work, parts);
         if (work.Error is { } error) ExceptionDispatchInfo.Throw(error);
     }
 
@@ -79,18 +70,31 @@ public static unsafe class ThreadTeam
     /// </summary>
     public static void Together(int parts, Action<int, int, TeamBarrier> body)
     {
-        var (parallel, _, _) = OpenMp.Value ?? throw new PlatformNotSupportedException("libtorch's OpenMP runtime (libgomp) is not loaded here.");
         var work = new TogetherWork(body);
+        OnOpenMpTeam(&RunTogether, work, Math.Max(parts, 1));
+        if ((work.Failure ?? work.Released) is { } error) ExceptionDispatchInfo.Throw(error);
+    }
+
+    // Calls run(state) on every thread of one OpenMP team of (at most) the given size, state a handle to work.
+    private static void OnOpenMpTeam(delegate* unmanaged<nint, void> run, object work, int threads)
+    {
+        var (parallel, _, _) = OpenMp.Value ?? throw new PlatformNotSupportedException("libtorch's OpenMP runtime (libgomp) is not loaded here.");
         var handle = GCHandle.Alloc(work);
         try
         {
-            ((delegate* unmanaged<delegate* unmanaged<nint, void>, nint, uint, uint, void>)parallel)(&RunTogether, GCHandle.ToIntPtr(handle), (uint)Math.Max(parts, 1), 0);
+            ((delegate* unmanaged<delegate* unmanaged<nint, void>, nint, uint, uint, void>)parallel)(run, GCHandle.ToIntPtr(handle), (uint)threads, 0);
         }
         finally
         {
             handle.Free();
         }
-        if ((work.Failure ?? work.Released) is { } error) ExceptionDispatchInfo.Throw(error);
+    }
+
+    // This thread's number in its OpenMP team, and the team's size.
+    private static (int Thread, int Team) TeamPosition()
+    {
+        var (_, threadNumber, teamSize) = OpenMp.Value!.Value;
+        return (((delegate* unmanaged<int>)threadNumber)(), ((delegate* unmanaged<int>)teamSize)());
     }
 
     private sealed class TogetherWork(Action<int, int, TeamBarrier> body)
@@ -104,9 +108,8 @@ public static unsafe class ThreadTeam
     private static void RunTogether(nint state)
     {
         var work = (TogetherWork)GCHandle.FromIntPtr(state).Target!;
-        var (_, threadNumber, teamSize) = OpenMp.Value!.Value;
-        int part = ((delegate* unmanaged<int>)threadNumber)(), parts = ((delegate* unmanaged<int>)teamSize)();
-        Interlocked.CompareExchange(ref work.Barrier, new TeamBarrier(parts), null);
+        var (part, parts) = TeamPosition();
+        if (work.Barrier is null) Interlocked.CompareExchange(ref work.Barrier, new TeamBarrier(parts), null);
         try
         {
             work.Body(part, parts, work.Barrier);
@@ -135,8 +138,7 @@ public static unsafe class ThreadTeam
     private static void RunPart(nint state)
     {
         var work = (Work)GCHandle.FromIntPtr(state).Target!;
-        var (_, threadNumber, teamSize) = OpenMp.Value!.Value;
-        int first = ((delegate* unmanaged<int>)threadNumber)(), step = ((delegate* unmanaged<int>)teamSize)();
+        var (first, step) = TeamPosition();
         try
         {
             for (int part = first; part < work.Parts; part += step) work.Part(part);
