@@ -128,8 +128,10 @@ public class GradientTests
 
     private static void CompareGradients(RnnModel model, IList<Tensor> fastGradients, IList<Tensor> bookGradients)
     {
+        // Both sides sum in float32, in different orders: an entry near zero that is the difference of large terms carries
+        // their rounding, so the absolute tolerance is a few units in the last place of the gradient's largest entry.
         for (int p = 0; p < fastGradients.Count; p++)
-            Assert.True(fastGradients[p].allclose(bookGradients[p], rtol: 1e-4, atol: 1e-6),
+            Assert.True(fastGradients[p].allclose(bookGradients[p], rtol: 1e-4, atol: 1e-6 * Math.Max(1, bookGradients[p].abs().max().ToDouble())),
                 p < model.NamedParameters.Count ? model.NamedParameters[p].Name : $"initial state {p - model.NamedParameters.Count}");
     }
 
