@@ -153,6 +153,24 @@ public class ElementwiseTests
     }
 
     [Fact]
+    public void IsZeroFindsANonzeroElementWhereverItStands()
+    {
+        for (int length = 0; length <= 3 * Vector<float>.Count + 1; length++)
+        {
+            var zeros = Enumerable.Range(0, length).Select(i => i % 2 == 0 ? 0f : -0f).ToArray();
+            Assert.True(Elementwise.IsZero<float>(zeros), $"{length} zeros of either sign");
+            foreach (float value in new[] { float.Epsilon, -1f, float.NaN })
+                for (int at = 0; at < length; at++)
+                {
+                    var x = zeros.ToArray();
+                    x[at] = value;
+                    Assert.False(Elementwise.IsZero<float>(x), $"{value} at {at} of {length}");
+                }
+        }
+        Assert.False(Elementwise.IsZero<double>(new[] { 0.0, 0.0, 1e-300 }));
+    }
+
+    [Fact]
     public void SpansOfDifferentLengthsAreRefused()
     {
         Assert.Throws<ArgumentException>(() => Elementwise.Add<float>(new float[9], new float[9], new float[8]));

@@ -95,11 +95,41 @@ public class GradientTests
     public void LayersWiderThanAVectorEqualTheBook(CellType cell) =>
         AssertEqualsTheBook(cell, 2, tensor(Inputs), tensor(Targets), hidden: 2 * Vector<float>.Count + 3);
 
-    private static void AssertEqualsTheBook(CellType cell, int layers, Tensor inputs, Tensor targets, int embedding = 0, bool tied = false, int hidden = 4)
+    // A fresh state, as every minibatch of random sampling starts from: its step product and its share of dL/dW_h are
+    // skipped, and its own gradient is still made where it is asked for.
+    [Theory]
+    [InlineData(CellType.RNN)]
+    [InlineData(CellType.GRU)]
+    [InlineData(CellType.LSTM)]
+    public void AZeroInitialStateEqualsTheBook(CellType cell) =>
+        AssertEqualsTheBook(cell, 2, tensor(Inputs), tensor(Targets), hidden: 2 * Vector<float>.Count + 3, zeroState: true);
+
+    [Theory]
+    [InlineData(CellType.RNN)]
+    [InlineData(CellType.GRU)]
+    [InlineData(CellType.LSTM)]
+    public void TrainingsStateWithoutGradientsGivesTheBooksParameterGradients(CellType cell)
+    {
+        using var scope = NewDisposeScope();
+        using var model = Tiny.Model(vocabulary: 5, hidden: 2 * Vector<float>.Count + 3, seed: 3, scale: 30, cell: cell, layers: 2);
+        var (inputs, targets) = (tensor(Inputs), tensor(Targets));
+        foreach (var state in new[] { model.InitialState(2), RandomState(model, ScalarType.Float32, 5).Detach() })
+        {
+            var (loss, _) = model.Loss(inputs, targets, state);
+            var (book, _) = BookReference.Forward(model, inputs, state);
+            var parameters = model.Parameters.Cast<Tensor>().ToArray();
+            CompareGradients(model, autograd.grad(new[] { loss }, parameters), autograd.grad(new[] { nn.functional.cross_entropy(book, targets) }, parameters));
+        }
+    }
+
+    private static void AssertEqualsTheBook(CellType cell, int layers, Tensor inputs, Tensor targets, int embedding = 0, bool tied = false, int hidden = 4,
+        bool zeroState = false)
     {
         using var scope = NewDisposeScope();
         using var model = Tiny.Model(vocabulary: 5, hidden: hidden, seed: 3, scale: 30, cell: cell, layers: layers, embedding: embedding, tied: tied);
         var state = RandomState(model, ScalarType.Float32, 5);
+        if (zeroState) state = new RecurrentState(state.Hidden.Select(t => zeros_like(t).requires_grad_()).ToArray(),
+            state.Cells?.Select(t => zeros_like(t).requires_grad_()).ToArray());
         var weights = All(state).Select(t => randn_like(t)).ToList();
         var wrt = model.Parameters.Cast<Tensor>().Concat(All(state)).ToArray();
 

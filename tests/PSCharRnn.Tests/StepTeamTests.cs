@@ -93,6 +93,40 @@ public unsafe class StepTeamTests
         Assert.True(states.to(float64).allclose(expected, rtol: 1e-4, atol: 1e-5), $"{planName}: the states differ from libtorch's");
     }
 
+    // A fresh initial state skips its product: a null A clears each thread's columns of C (beta 0, whatever C held) or
+    // leaves them (beta 1), with the same bits as multiplying the zeros.
+    [Theory]
+    [MemberData(nameof(ZeroInitialCases))]
+    public void AZeroInitialStatesProductIsSkippedWithTheSameBits(string planName, bool together, int batch, int hidden)
+    {
+        using var scope = NewDisposeScope();
+        var plan = GemmPlan.Parse(planName);
+        var (_, weights, _) = Operands(1, batch, hidden, 2 * hidden);
+        var zero = zeros(batch, hidden);
+        var seed = randn(batch, 2 * hidden);
+        var skipped = (Cleared: full(batch, 2 * hidden, float.NaN), Kept: seed.clone());
+        var multiplied = (Cleared: full(batch, 2 * hidden, float.NaN), Kept: seed.clone());
+        float* w = TensorMemory.Of<float>(weights), z = TensorMemory.Of<float>(zero);
+        foreach (var (a, c) in new[] { ((nint)0, skipped), ((nint)z, multiplied) })
+            Run(plan, batch, together, team =>
+            {
+                team.Multiply(batch, 2 * hidden, hidden, (float*)a, hidden, w, 2 * hidden, 0f, TensorMemory.Of<float>(c.Cleared), 2 * hidden);
+                team.Multiply(batch, 2 * hidden, hidden, (float*)a, hidden, w, 2 * hidden, 1f, TensorMemory.Of<float>(c.Kept), 2 * hidden);
+                team.Meet();
+            });
+
+        Assert.Equal(multiplied.Cleared.data<float>().ToArray(), skipped.Cleared.data<float>().ToArray());
+        Assert.Equal(multiplied.Kept.data<float>().ToArray(), skipped.Kept.data<float>().ToArray());
+        Assert.True(skipped.Cleared.eq(0).all().item<bool>());
+        Assert.Equal(seed.data<float>().ToArray(), skipped.Kept.data<float>().ToArray());
+    }
+
+    public static IEnumerable<object[]> ZeroInitialCases() =>
+        from plan in Gemm.Plans
+        from together in new[] { false, true }
+        from shape in new (int Batch, int Hidden)[] { (32, 256), (7, 37) }
+        select new object[] { plan.ToString(), together, shape.Batch, shape.Hidden };
+
     // The team runs where the plan computes in column shares, libtorch's OpenMP team is here and there are threads to share.
     private static bool ExpectTogether(GemmPlan plan, bool together, int batch) =>
         together && plan.Split && plan.Backend is GemmBackend.Avx512 or GemmBackend.Avx2 && ThreadTeam.OnOpenMp

@@ -48,12 +48,13 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
         int h = shape.Width;
         T* x0 = TensorMemory.Of<T>(projected), p0 = TensorMemory.Of<T>(products), zr0 = TensorMemory.Of<T>(updateReset);
         T* c0 = TensorMemory.Of<T>(candidates), s0 = TensorMemory.Of<T>(states), w = TensorMemory.Of<T>(wH), initialState = TensorMemory.Of<T>(initial);
+        T* initialOperand = Recurrences.ProductOperand<T>(initial);
         StepTeam.Run<T>(shape.Batch, 3 * h, h, shape.Batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (team) =>
         {
             T* x = x0, p = p0, zr = zr0, c = c0, s = s0, previous = initialState;
             for (int t = 0; t < shape.Steps; t++)
             {
-                team.MultiplyThenRows(shape.Batch, 3 * h, h, previous, h, w, 3 * h, T.Zero, p, 3 * h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
+                team.MultiplyThenRows(shape.Batch, 3 * h, h, t == 0 ? initialOperand : previous, h, w, 3 * h, T.Zero, p, 3 * h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
                 {
                     for (int b = first; b < end; b++)
                         CellRow(h, x + 3L * b * h, p + 3L * b * h, zr + 2L * b * h, c + b * h, previous + b * h, s + b * h);
@@ -97,8 +98,8 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
         var carried = empty(batch, hidden, dtype: states.dtype);           // dL/dH_{t-1} through step t
         var gradStates = gradOutputs[0].contiguous();
         var wHTransposed = wH.t().contiguous();                            // the step products then read W_hᵀ row by row
-        if (states.dtype == ScalarType.Float32) Backward<float>(gradStates, step, wHTransposed, gradProjected, gradProducts, carried);
-        else Backward<double>(gradStates, step, wHTransposed, gradProjected, gradProducts, carried);
+        if (states.dtype == ScalarType.Float32) Backward<float>(gradStates, step, wHTransposed, gradProjected, gradProducts, carried, initial.requires_grad);
+        else Backward<double>(gradStates, step, wHTransposed, gradProjected, gradProducts, carried, initial.requires_grad);
 
         var gradWH = Recurrences.HiddenWeightGradient(initial, states, gradProducts);
         var gradInitial = initial.requires_grad ? carried : null;
@@ -115,7 +116,7 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
     // product reads every row's gradients; the next rows read every column of carried.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Backward<T>(Tensor gradStates, GruStep step, Tensor wHTransposed,
-        Tensor gradProjected, Tensor gradProducts, Tensor carried) where T : unmanaged, IFloatingPointIeee754<T>
+        Tensor gradProjected, Tensor gradProducts, Tensor carried, bool initialGradient) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = StepShape.Of(gradStates);
         int h = shape.Width;
@@ -144,6 +145,7 @@ public sealed class GruRecurrence : autograd.MultiTensorFunction<GruRecurrence>
                         RowGradients(h, gradRows + b * h, zrs + 2 * row, candidates + row, stepProducts + 3 * row + 2 * h, previous + b * h, projections + 3 * row, products + 3 * row);
                     }
                 });
+                if (t == 0 && !initialGradient) break;   // carried is then dL/dH_0, only for an initial state that wants it
                 team.Meet();
                 team.Multiply(shape.Batch, h, 3 * h, products + 3 * at, 3 * h, wT, h, T.Zero, c, h);
                 team.ForColumns(shape.Batch, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (firstRow, endRow, firstColumn, endColumn) =>

@@ -50,10 +50,10 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
         var shape = StepShape.Of(states);
         int h = shape.Width;
         T* g0 = TensorMemory.Of<T>(gates), c0 = TensorMemory.Of<T>(cells), tc0 = TensorMemory.Of<T>(tanhCells), s0 = TensorMemory.Of<T>(states);
-        T* w = TensorMemory.Of<T>(wH), hidden0 = TensorMemory.Of<T>(initialHidden), cell0 = TensorMemory.Of<T>(initialCell);
+        T* w = TensorMemory.Of<T>(wH), initialOperand = Recurrences.ProductOperand<T>(initialHidden), cell0 = TensorMemory.Of<T>(initialCell);
         StepTeam.Run<T>(shape.Batch, 4 * h, h, shape.Batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (team) =>
         {
-            T* g = g0, c = c0, tc = tc0, s = s0, previous = hidden0, previousCell = cell0;
+            T* g = g0, c = c0, tc = tc0, s = s0, previous = initialOperand, previousCell = cell0;
             for (int t = 0; t < shape.Steps; t++)
             {
                 team.MultiplyThenRows(shape.Batch, 4 * h, h, previous, h, w, 4 * h, T.One, g, 4 * h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
@@ -98,14 +98,15 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
         var gradCell = gradOutputs[1].contiguous().clone();                // dL/dC_t, from the last cell output on
         var gradStates = gradOutputs[0].contiguous();
         var wHTransposed = wH.t().contiguous();                            // the step products then read W_hᵀ row by row
-        if (step.States.dtype == ScalarType.Float32) Backward<float>(gradStates, step, wHTransposed, gradGates, gradHidden, gradCell);
-        else Backward<double>(gradStates, step, wHTransposed, gradGates, gradHidden, gradCell);
+        bool initialGradient = initialHidden.requires_grad;
+        if (step.States.dtype == ScalarType.Float32) Backward<float>(gradStates, step, wHTransposed, gradGates, gradHidden, gradCell, initialGradient);
+        else Backward<double>(gradStates, step, wHTransposed, gradGates, gradHidden, gradCell, initialGradient);
 
         var gradWH = Recurrences.HiddenWeightGradient(initialHidden, step.States, gradGates);
         return new()
         {
             gradGates, gradWH,
-            initialHidden.requires_grad ? gradHidden : null!,
+            initialGradient ? gradHidden : null!,
             step.InitialCell.requires_grad ? gradCell : null!,
         };
     }
@@ -119,7 +120,7 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
     // carried = d(pre gates)·W_hᵀ.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Backward<T>(Tensor gradStates, LstmStep step, Tensor wHTransposed,
-        Tensor gradGates, Tensor gradHidden, Tensor gradCell) where T : unmanaged, IFloatingPointIeee754<T>
+        Tensor gradGates, Tensor gradHidden, Tensor gradCell, bool initialGradient) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = StepShape.Of(gradStates);
         int h = shape.Width;
@@ -146,6 +147,7 @@ public sealed class LstmRecurrence : autograd.MultiTensorFunction<LstmRecurrence
                         RowGradients(h, dh + b * h, dc + b * h, gates + 4 * row, previousCells + b * h, tanhCells + row, gg + 4 * row);
                     }
                 });
+                if (t == 0 && !initialGradient) break;   // dL/dH_0 only for an initial state that wants it
                 team.Meet();   // the product reads every row's gate gradients, and overwrites the dH they read
                 team.Multiply(shape.Batch, h, 4 * h, gg + 4 * at, 4 * h, wT, h, T.Zero, dh, h);
                 team.Meet();   // the next rows read every column of dH

@@ -9,8 +9,19 @@ namespace PSCharRnn.Model;
 internal static class Recurrences
 {
     /// <summary>
+    /// The initial state's memory for a step product, or null where it is all zeros (a fresh state, as every minibatch
+    /// of random sampling starts from): <see cref="StepTeam.Multiply"/> then skips the product.
+    /// </summary>
+    public static unsafe T* ProductOperand<T>(Tensor initial) where T : unmanaged, IFloatingPointIeee754<T> =>
+        IsZero<T>(initial) ? null : TensorMemory.Of<T>(initial);
+
+    private static unsafe bool IsZero<T>(Tensor contiguous) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Elementwise.IsZero(new ReadOnlySpan<T>(TensorMemory.Of<T>(contiguous), checked((int)contiguous.numel())));
+
+    /// <summary>
     /// dL/dW_h = Σ_t H_{t-1}ᵀ·dL/d(H_{t-1}·W_h), from the states [T, B, H] and the products' gradients [T, B, G]:
-    /// two products over the states' memory as it lies (the initial state, then the rest), without copying them.
+    /// two products over the states' memory as it lies (the rest, then the initial state unless it is zero), without
+    /// copying them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Tensor HiddenWeightGradient(Tensor initial, Tensor states, Tensor gradProducts)
@@ -29,7 +40,8 @@ internal static class Recurrences
         int width = (int)gradProducts.shape[2], h = shape.Width;
         T* g = TensorMemory.Of<T>(gradProducts), w = TensorMemory.Of<T>(gradient);
         Gemm.Multiply(true, false, h, width, (shape.Steps - 1) * shape.Batch, T.One, TensorMemory.Of<T>(states), h, g + shape.Batch * width, width, T.Zero, w, width);
-        Gemm.Multiply(true, false, h, width, shape.Batch, T.One, TensorMemory.Of<T>(initial), h, g, width, T.One, w, width);
+        if (!IsZero<T>(initial))
+            Gemm.Multiply(true, false, h, width, shape.Batch, T.One, TensorMemory.Of<T>(initial), h, g, width, T.One, w, width);
     }
 }
 

@@ -39,10 +39,10 @@ public sealed class RnnRecurrence : autograd.MultiTensorFunction<RnnRecurrence>
     {
         var shape = StepShape.Of(states);
         int h = shape.Width;
-        T* first = TensorMemory.Of<T>(states), w = TensorMemory.Of<T>(wHh), initialState = TensorMemory.Of<T>(initial);
+        T* first = TensorMemory.Of<T>(states), w = TensorMemory.Of<T>(wHh), initialOperand = Recurrences.ProductOperand<T>(initial);
         StepTeam.Run<T>(shape.Batch, h, h, shape.Batch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (team) =>
         {
-            T* previous = initialState;
+            T* previous = initialOperand;
             for (T* s = first; s < first + (long)shape.Steps * shape.Size; s += shape.Size)
             {
                 team.Multiply(shape.Batch, h, h, previous, h, w, h, T.One, s, h);

@@ -194,6 +194,18 @@ public static class Elementwise
         return sum;
     }
 
+    /// <summary>Whether every element of x is zero (of either sign).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool IsZero<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var xs = Vectors(x);
+        for (int i = 0; i < xs.Length; i++)
+            if (!Vector.EqualsAll(xs[i], Vector<T>.Zero)) return false;
+        for (int i = xs.Length * Vector<T>.Count; i < x.Length; i++)
+            if (x[i] != T.Zero) return false;
+        return true;
+    }
+
     /// <summary>The sum of x ⊙ x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T SumOfSquares<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>

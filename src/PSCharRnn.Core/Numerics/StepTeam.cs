@@ -41,10 +41,20 @@ public sealed unsafe class StepTeam
             steps(new StepTeam(plan, 0, 1, null));
     }
 
-    /// <summary>C = A·B + beta·C for a step, A [m, k] and B [k, n] as stored: together, this thread's columns of C.</summary>
+    /// <summary>
+    /// C = A·B + beta·C for a step, A [m, k] and B [k, n] as stored: together, this thread's columns of C. A null
+    /// <paramref name="a"/> is a zero A (a fresh initial state): C = beta·C for a beta of 0 or 1, without the product.
+    /// </summary>
     public void Multiply<T>(int m, int n, int k, T* a, int lda, T* b, int ldb, T beta, T* c, int ldc) where T : unmanaged, INumber<T>
     {
-        if (barrier is null) Gemm.Multiply(plan, false, false, m, n, k, T.One, a, lda, b, ldb, beta, c, ldc);
+        if (a is null)
+        {
+            if (beta == T.One) return;
+            if (beta != T.Zero) throw new ArgumentException("A zero A takes a beta of 0 or 1.", nameof(beta));
+            var (first, end) = barrier is null ? (0, n) : Gemm.ColumnShare(plan, n, part, parts);
+            for (int row = 0; row < m; row++) new Span<T>(c + (long)row * ldc + first, end - first).Clear();
+        }
+        else if (barrier is null) Gemm.Multiply(plan, false, false, m, n, k, T.One, a, lda, b, ldb, beta, c, ldc);
         else Gemm.MultiplyShare(plan, part, parts, m, n, k, 1f, (float*)a, lda, (float*)b, ldb, float.CreateTruncating(beta), (float*)c, ldc);
     }
 
