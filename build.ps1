@@ -103,7 +103,14 @@ function Invoke-Test {
     Invoke-Package | Format-Table | Out-Host
     Initialize-Data
     New-Item -ItemType Directory -Force $Artifacts | Out-Null
+    # The tests' own per-user folder (Linux and macOS; Windows keeps %LOCALAPPDATA%): the plans they measure, many for
+    # tiny test models and under the load of tests running side by side, stay out of the user's gemm-plans.json.
+    $userData = $env:XDG_DATA_HOME
+    $env:XDG_DATA_HOME = Join-Path $Artifacts 'test-user-data'
+    try { Invoke-TestSuites } finally { $env:XDG_DATA_HOME = $userData }
+}
 
+function Invoke-TestSuites {
     # xunit: the maths classes, driven without PowerShell.
     $trx = Join-Path $Artifacts 'xunit.trx'
     Remove-Item $trx -ErrorAction Ignore
