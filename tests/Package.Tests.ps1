@@ -215,7 +215,7 @@ function Register-ScheduledTask { [CmdletBinding()] param([string] $TaskName, $A
         $task.Trigger.Daily | Should -BeTrue
         $task.Trigger.At | Should -Be '02:00:00'
         $run = Start-Process -FilePath $task.Action.Execute -ArgumentList $task.Action.Argument -Wait -PassThru `
-            -RedirectStandardOutput "$TestDrive/task.out" -RedirectStandardError "$TestDrive/task.err" -Environment @{ HOME = $freshHome; PSModulePath = $null }
+            -RedirectStandardOutput "$TestDrive/task.out" -RedirectStandardError "$TestDrive/task.err" -Environment @{ HOME = $freshHome; PSModulePath = $null; XDG_DATA_HOME = $null }
         $run.ExitCode | Should -Be 0 -Because (Get-Content -Raw "$TestDrive/task.out", "$TestDrive/task.err")
         (Import-RnnModel "$freshHome/lyrics/model.safetensors").EpochsTrained | Should -Be 50
     }
