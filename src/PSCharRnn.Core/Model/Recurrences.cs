@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace PSCharRnn.Model;
 
-/// <summary>What the three recurrence nodes' backward passes share.</summary>
+/// <summary>What the three recurrence nodes share: a zero initial state's skipped product, and the backward passes' weight gradient.</summary>
 internal static class Recurrences
 {
     /// <summary>
