@@ -38,6 +38,13 @@ Describe 'The README' {
         $LASTEXITCODE | Should -Be 0 -Because $output
     }
 
+    It 'keeps the plans the tests measure in artifacts/test-user-data, as its test command says' -Skip:$IsWindows {
+        Get-Content -Raw "$root/README.md" | Should -Match 'artifacts/test-user-data'
+        $store = Invoke-ChildPwsh -Command "Import-Module '$root/PSCharRnn.psd1'; [PSCharRnn.Numerics.GemmPlanner]::Default.StorePath"
+        $LASTEXITCODE | Should -Be 0 -Because "$store"
+        "$store" | Should -Be (Join-Path $root 'artifacts/test-user-data/PSCharRnn/gemm-plans.json')
+    }
+
     It 'prints shell lines that run as printed: <Text>' -ForEach @($blocks | Where-Object Language -eq 'sh' | ForEach-Object { $_.Lines } | Where-Object { $_ -notmatch 'build\.ps1 (Test|Package)' } | ForEach-Object { @{ Text = $_ } }) {
         # A developer's shell: the job user's home, with the PATH and package cache of this machine.
         $shell = $jobEnvironment.Clone()
