@@ -55,17 +55,20 @@ public class GradientTests
         var wrt = model.NamedParameters.Select(p => (p.Name, (Tensor)p.Value)).Concat(All(state).Select((s, i) => ($"state {i}", s))).ToList();
         var gradients = autograd.grad(new[] { Objective(trainingLoss, last, weights) }, wrt.Select(w => w.Item2).ToList());
         const double eps = 1e-6;
+        // Held for the whole loop: a Scalar made at each call may be finalized while libtorch still reads it (a CI run
+        // failed in Scalar::toDouble inside add_).
+        using Scalar forward = eps, back = -2 * eps;
         for (int p = 0; p < wrt.Count; p++)
         {
             var flat = wrt[p].Item2.view(-1);
             var analytic = gradients[p].reshape(-1);
             for (long k = 0; k < flat.numel(); k++)
             {
-                using (no_grad()) flat[k].add_(eps);
+                using (no_grad()) flat[k].add_(forward);
                 double plus = Loss();
-                using (no_grad()) flat[k].add_(-2 * eps);
+                using (no_grad()) flat[k].add_(back);
                 double minus = Loss();
-                using (no_grad()) flat[k].add_(eps);
+                using (no_grad()) flat[k].add_(forward);
                 double numeric = (plus - minus) / (2 * eps);
                 Assert.True(Math.Abs(numeric - analytic[k].ToDouble()) < 1e-7 + 1e-5 * Math.Abs(numeric),
                     $"{cell} x{layers} {wrt[p].Item1}[{k}]: analytic {analytic[k].ToDouble()}, finite difference {numeric}");
