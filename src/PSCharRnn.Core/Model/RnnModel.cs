@@ -190,7 +190,11 @@ public sealed class RnnModel : IDisposable
     // The mask is drawn in the shape of <paramref name="mask"/> and broadcast over x.
     private static Tensor Dropped(Tensor x, Tensor mask, double p, Generator generator)
     {
-        using (no_grad()) mask.bernoulli_(1 - p, generator).div_(1 - p);
+        using (no_grad())
+        {
+            using var keep = (1 - p).ToScalar();
+            mask.bernoulli_(1 - p, generator).div_(keep);
+        }
         return x * mask;
     }
 

@@ -74,7 +74,8 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
         {
             var inputs = NewDisposeScope();
             var type = typeof(T) == typeof(float) ? ScalarType.Float32 : ScalarType.Float64;
-            var (hidden, differences) = (full(rows, width, 0.01, type), full(rows, classes, 0.001, type));
+            using Scalar hiddenValue = 0.01.ToScalar(), differenceValue = 0.001.ToScalar();
+            var (hidden, differences) = (full(rows, width, hiddenValue, type), full(rows, classes, differenceValue, type));
             Way Timed(string name, bool transposed) => new(name, () =>
             {
                 using var outputs = NewDisposeScope();
@@ -177,11 +178,12 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
         double scale = gradOutputs[0].ToDouble() / hidden.shape[0], epsilon = (double)ctx.get_data(nameof(LossTerms.LabelSmoothing));
         var precision = (Precision)ctx.get_data(nameof(LossTerms.Precision));
         var gradHidden = empty_like(hidden);
-        if (epsilon > 0) probabilities.sub_(epsilon / wHq.shape[1]);
+        using Scalar spread = (epsilon / wHq.shape[1]).ToScalar(), gradScale = scale.ToScalar();
+        if (epsilon > 0) probabilities.sub_(spread);
         var gradW = hidden.dtype == ScalarType.Float32
             ? Backward<float>(hidden, wHq, targets, probabilities, 1 - epsilon, scale, gradHidden, precision)
             : Backward<double>(hidden, wHq, targets, probabilities, 1 - epsilon, scale, gradHidden, precision);
-        return new() { gradHidden, gradW, probabilities.sum(dim: 0).mul_(scale), null!, null! };
+        return new() { gradHidden, gradW, probabilities.sum(dim: 0).mul_(gradScale), null!, null! };
     }
 
     // With D = softmax − target (made in place: the node runs backward once; the caller has already taken ε/V from

@@ -17,7 +17,10 @@ public static class GradientClipper
         // One pass over each gradient's memory, with no per-tensor temporaries to allocate and stack.
         double norm = Math.Sqrt(gradients.Sum(g => g.dtype == ScalarType.Float32 ? SumOfSquares<float>(g) : SumOfSquares<double>(g)));
         if (norm > theta)
-            foreach (var g in gradients) g.mul_(theta / norm);
+        {
+            using var factor = (theta / norm).ToScalar();
+            foreach (var g in gradients) g.mul_(factor);
+        }
         return norm;
     }
 
