@@ -95,6 +95,15 @@ Describe 'Start-RnnTraining' {
         $model.W_hq.data[float]().ToArray() | Should -Be $before
         $model.EpochsTrained | Should -Be 0
     }
+    It 'keeps the whole epochs in -CheckpointPath when a later epoch diverges' {
+        $model = $corpus | Start-RnnTraining -Epochs 2 -HiddenSize 16 -NumSteps 9 -BatchSize 8 -Seed 1 -ReportEvery 0 -LearningRate 0.1
+        $before = $model.W_hq.data[float]().ToArray()
+        $path = "$TestDrive/diverged.model.safetensors"
+        { $model | Start-RnnTraining -Epochs 3 -LearningRate 1e30 -CheckpointPath $path } | Should -Throw -ErrorId 'TrainingDiverged*'
+        $saved = Import-RnnModel $path
+        $saved.EpochsTrained | Should -Be 2
+        $saved.W_hq.data[float]().ToArray() | Should -Be $before
+    }
     It 'rejects a learning rate float32 training cannot take' {
         { $corpus | Start-RnnTraining @fast -LearningRate 1e300 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
     }

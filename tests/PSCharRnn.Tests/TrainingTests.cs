@@ -1,5 +1,6 @@
 using PSCharRnn.Generation;
 using PSCharRnn.Model;
+using PSCharRnn.Persistence;
 using PSCharRnn.Training;
 using Xunit;
 
@@ -119,6 +120,47 @@ public class TrainingTests
         {
             Assert.ThrowsAny<OperationCanceledException>(() => trainer.Train(cancel.Token));
             Assert.Equal(3, model.EpochsTrained);
+        }
+    }
+
+    [Theory]
+    [InlineData(OptimizerKind.SGD)]
+    [InlineData(OptimizerKind.Adam)]
+    public void AFailureMidEpochLeavesTheModelAndItsCheckpointAtTheLastWholeEpoch(OptimizerKind optimizer)
+    {
+        var corpus = Tiny.Corpus(Repetitive);
+        var options = new TrainingOptions { Epochs = 5, NumSteps = 9, BatchSize = 8, Seed = 2, ReportEvery = 0, Optimizer = optimizer };
+        string path = Path.Combine(Path.GetTempPath(), $"failure-{Guid.NewGuid():N}.safetensors");
+        using var model = new RnnModel(corpus.Vocabulary, 32, seed: 2);
+        var trainer = new Trainer(model, corpus, options)
+        {
+            Checkpoint = new CheckpointPolicy(path, Every: 10),
+            Writer = new ModelWriter((m, p) => ModelFile.Save(m, p), ModelFile.WriteFailedId),
+        };
+        TorchSharp.torch.Tensor[] afterTwo = [];
+        long stepsAfterTwo = 0;
+        trainer.EpochCompleted = (run, _) =>
+        {
+            if (run != 2) return;
+            afterTwo = model.Parameters.Select(p => p.detach().clone()).ToArray();
+            stepsAfterTwo = model.Optimizer!.StepCount;
+        };
+        // Thrown after the third epoch's third optimizer step, as a failure inside libtorch would be.
+        trainer.BatchCompleted = (run, done, _) => { if (run == 3 && done == 3) throw new InvalidOperationException("injected failure"); };
+        try
+        {
+            Assert.Equal("injected failure", Assert.Throws<InvalidOperationException>(() => trainer.Train(CancellationToken.None)).Message);
+
+            Assert.Equal(2, model.EpochsTrained);
+            Assert.Equal(stepsAfterTwo, model.Optimizer!.StepCount);
+            for (int i = 0; i < afterTwo.Length; i++) Assert.True(afterTwo[i].allclose(model.Parameters[i], rtol: 0, atol: 0), $"parameter {i} is not as after epoch 2");
+            using var saved = ModelFile.Load(path);
+            Assert.Equal(2, saved.EpochsTrained);
+            for (int i = 0; i < afterTwo.Length; i++) Assert.True(afterTwo[i].allclose(saved.Parameters[i], rtol: 0, atol: 0), $"the checkpoint's parameter {i} is not as after epoch 2");
+        }
+        finally
+        {
+            File.Delete(path);
         }
     }
 

@@ -174,7 +174,7 @@ public sealed class StartRnnTrainingCommand : PSCharRnnCmdlet
     [ArgumentCompleter(typeof(DeviceArgument))]
     public string Device { get; set; } = DeviceArgument.Cpu;
 
-    /// <summary>A model file written atomically every -CheckpointEvery epochs, at the end, and on Ctrl+C.</summary>
+    /// <summary>A model file written atomically every -CheckpointEvery epochs, at the end, and, with the last whole epoch, when Ctrl+C or an error stops training.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? CheckpointPath { get; set; }

@@ -87,7 +87,8 @@ public sealed class Trainer
 
     /// <summary>
     /// Trains Options.Epochs epochs. Cancellation stops at the next minibatch boundary with the model as it was after
-    /// its last whole epoch (and saved, with a checkpoint policy), so that resuming continues exactly.
+    /// its last whole epoch (and saved, with a checkpoint policy), so that resuming continues exactly; so does any
+    /// exception, which is then rethrown.
     /// </summary>
     public void Train(CancellationToken cancel)
     {
@@ -122,11 +123,25 @@ public sealed class Trainer
                 if (record.StoppedBecause is not null) break;
             }
         }
-        catch (Exception ex) when (Checkpoint is not null && (ex is OperationCanceledException || cancel.IsCancellationRequested))
+        catch when (Checkpoint is not null)
         {
-            // Stopped (the host may also stop us by failing a write to its pipeline): keep every whole epoch learned.
-            Save(Checkpoint.Path);
+            // Stopped by Ctrl+C (or the host failing a write to its pipeline), a divergence or any other failure: the
+            // model is as it was after its last whole epoch, and the checkpoint keeps every whole epoch learned.
+            SaveBeforeStopping(Checkpoint.Path);
             throw;
+        }
+    }
+
+    // The failure that stopped training is the one to report: a checkpoint that cannot be written on the way out
+    // leaves the earlier file, as an atomic write does.
+    private void SaveBeforeStopping(string path)
+    {
+        try
+        {
+            Save(path);
+        }
+        catch (Exception)
+        {
         }
     }
 
@@ -192,8 +207,10 @@ public sealed class Trainer
                 Finished = DateTimeOffset.Now,
             };
         }
-        catch (Exception ex) when (ex is OperationCanceledException or PSCharRnnException { ErrorId: "TrainingDiverged" })
+        catch
         {
+            // Whatever stopped the epoch (Ctrl+C, a divergence, a failure in libtorch or in a callback), the model and
+            // its optimizer go back to the last whole epoch, the state its history describes.
             snapshot.Restore();
             throw;
         }
