@@ -392,7 +392,7 @@ else {
 # call of 10 is timed too: it is the process's first, as a scheduled job's is, and pays for the JIT.
 $wallEpochs = if ($Quick) { 5 } else { 20 }
 $warmEpochs = [math]::Max(2, $wallEpochs / 2)
-$wallRounds = if ($Quick) { 1 } else { 3 }
+$wallRounds = if ($Quick) { 1 } else { 5 }
 # The same calls in a host whose .NET runtime compiles each method once, fully optimized (no tiered compilation): on
 # two cores the tiered JIT's background recompilation of PowerShell's and the runtime's own code in a process's first
 # calls takes a core from training, and the module cannot change its host's runtime settings.
