@@ -178,8 +178,12 @@ public sealed class SoftmaxCrossEntropy : autograd.MultiTensorFunction<SoftmaxCr
         double scale = gradOutputs[0].ToDouble() / hidden.shape[0], epsilon = (double)ctx.get_data(nameof(LossTerms.LabelSmoothing));
         var precision = (Precision)ctx.get_data(nameof(LossTerms.Precision));
         var gradHidden = empty_like(hidden);
-        using Scalar spread = (epsilon / wHq.shape[1]).ToScalar(), gradScale = scale.ToScalar();
-        if (epsilon > 0) probabilities.sub_(spread);
+        if (epsilon > 0)
+        {
+            using var spread = (epsilon / wHq.shape[1]).ToScalar();
+            probabilities.sub_(spread);
+        }
+        using var gradScale = scale.ToScalar();
         var gradW = hidden.dtype == ScalarType.Float32
             ? Backward<float>(hidden, wHq, targets, probabilities, 1 - epsilon, scale, gradHidden, precision)
             : Backward<double>(hidden, wHq, targets, probabilities, 1 - epsilon, scale, gradHidden, precision);
