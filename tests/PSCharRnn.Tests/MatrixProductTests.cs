@@ -53,7 +53,9 @@ public unsafe class MatrixProductTests
         var (storedC, c) = Matrix(m, n, padding, generator, dtype);
         var opA = (transposeA ? a.t() : a).to(float64);
         var opB = (transposeB ? b.t() : b).to(float64);
-        var expected = opA.mm(opB).mul(0.75).add(c.to(float64).mul(0.5));
+        // Held for the call: a Scalar made for one call may be finalized while libtorch reads it (see InteropTests).
+        using Scalar alpha = 0.75, beta = 0.5, one = 1;
+        var expected = opA.mm(opB).mul(alpha).add(c.to(float64).mul(beta), one);
 
         Multiply(plan, dtype, transposeA, transposeB, m, n, k, 0.75, storedA, storedB, 0.5, storedC);
         AssertClose(expected, c, k, dtype);
